@@ -1,5 +1,6 @@
 package dev.palisade.dataplane.render;
 
+import dev.palisade.dataplane.translate.RuleSetTranslator;
 import dev.palisade.ruleset.NodeRuleSet;
 
 /** The whole path from a node's rule set to the nft script that loads it atomically. */
@@ -10,6 +11,6 @@ public final class NodeScript {
 
     /** A complete script: (re)creates the owned table with every chain, set and element in one transaction. */
     public static String render(NodeRuleSet rules) {
-        throw new UnsupportedOperationException("renderer not written yet");
+        return NftRenderer.replaceScript(RuleSetTranslator.translate(rules));
     }
 }

@@ -1,0 +1,25 @@
+package dev.palisade.dataplane.nft;
+
+import java.util.List;
+import java.util.Optional;
+
+/** The one table Palisade owns: its sets and chains, in rendering order. */
+public record Table(String family, String name, String comment, List<NamedSet> sets, List<Chain> chains) {
+
+    public Table {
+        sets = List.copyOf(sets);
+        chains = List.copyOf(chains);
+    }
+
+    public Optional<NamedSet> set(String setName) {
+        return sets.stream().filter(s -> s.name().equals(setName)).findFirst();
+    }
+
+    public Optional<Chain> chain(String chainName) {
+        return chains.stream().filter(c -> c.name().equals(chainName)).findFirst();
+    }
+
+    public int elementCount() {
+        return sets.stream().mapToInt(s -> s.elements().size()).sum();
+    }
+}

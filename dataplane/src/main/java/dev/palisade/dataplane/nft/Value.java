@@ -1,0 +1,55 @@
+package dev.palisade.dataplane.nft;
+
+import dev.palisade.model.IpRange;
+
+import java.util.Comparator;
+
+/** One field of a set element: an address or address range, a protocol number, a port or port range. */
+public sealed interface Value extends Comparable<Value> {
+
+    record Address(IpRange range) implements Value {
+    }
+
+    record Proto(int number) implements Value {
+        public Proto {
+            if (number < 0 || number > 255) {
+                throw new IllegalArgumentException("protocol number " + number + " out of range");
+            }
+        }
+    }
+
+    record Port(int first, int last) implements Value {
+        public Port {
+            if (first < 0 || last > 65535 || first > last) {
+                throw new IllegalArgumentException("bad port range " + first + "-" + last);
+            }
+        }
+    }
+
+    /** Whether this field, as an interval, contains the point value of a packet's field. */
+    default boolean isRange() {
+        if (this instanceof Address a) {
+            return !a.range().isSingle();
+        }
+        return this instanceof Port p && p.first() != p.last();
+    }
+
+    Comparator<Value> ORDER = (a, b) -> {
+        if (a instanceof Address x && b instanceof Address y) {
+            return x.range().compareTo(y.range());
+        }
+        if (a instanceof Proto x && b instanceof Proto y) {
+            return Integer.compare(x.number(), y.number());
+        }
+        if (a instanceof Port x && b instanceof Port y) {
+            int c = Integer.compare(x.first(), y.first());
+            return c != 0 ? c : Integer.compare(x.last(), y.last());
+        }
+        return a.getClass().getSimpleName().compareTo(b.getClass().getSimpleName());
+    };
+
+    @Override
+    default int compareTo(Value o) {
+        return ORDER.compare(this, o);
+    }
+}

@@ -1,0 +1,259 @@
+package dev.palisade.dataplane.translate;
+
+import dev.palisade.dataplane.nft.Chain;
+import dev.palisade.dataplane.nft.Element;
+import dev.palisade.dataplane.nft.Field;
+import dev.palisade.dataplane.nft.KeyType;
+import dev.palisade.dataplane.nft.Match;
+import dev.palisade.dataplane.nft.NamedSet;
+import dev.palisade.dataplane.nft.Rule;
+import dev.palisade.dataplane.nft.Table;
+import dev.palisade.dataplane.nft.Value;
+import dev.palisade.dataplane.nft.Verdict;
+import dev.palisade.dataplane.translate.Layout.Direction;
+import dev.palisade.dataplane.translate.Layout.Kind;
+import dev.palisade.model.IpAddress;
+import dev.palisade.model.IpAddress.Family;
+import dev.palisade.model.IpRange;
+import dev.palisade.ruleset.DirectionRules;
+import dev.palisade.ruleset.Grant;
+import dev.palisade.ruleset.NodeRuleSet;
+import dev.palisade.ruleset.PortRange;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Translates a node's rule set into the owned nftables table. Pure and deterministic.
+ *
+ * <p>Each grant expands into set elements keyed by (local pod, peer, protocol, port): exact pod
+ * peers and single ports go to hash sets, ipBlock ranges and endPort ranges to interval sets. The
+ * kernel's interval backend for concatenations rejects overlapping elements, so interval elements
+ * are cut into disjoint boxes here.
+ */
+public final class RuleSetTranslator {
+
+    private static final IpRange ALL_V4 = new IpRange(IpAddress.parse("0.0.0.0"), IpAddress.parse("255.255.255.255"));
+    private static final IpRange ALL_V6 = new IpRange(IpAddress.parse("::"),
+            IpAddress.parse("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"));
+
+    private RuleSetTranslator() {
+    }
+
+    public static Table translate(NodeRuleSet rules) {
+        List<NamedSet> sets = new ArrayList<>();
+        for (Family f : Family.values()) {
+            sets.add(addressSet(Layout.podsSet(f), f, rules.localPods(), "local pod addresses"));
+        }
+        for (Direction d : Direction.values()) {
+            DirectionRules dr = d == Direction.INGRESS ? rules.ingress() : rules.egress();
+            for (Family f : Family.values()) {
+                sets.addAll(directionSets(d, f, dr));
+            }
+        }
+        String comment = "palisade: policy for node " + rules.node();
+        return new Table(Layout.FAMILY, Layout.TABLE, comment, sets, chains());
+    }
+
+    private static NamedSet addressSet(String name, Family f, Set<IpAddress> addresses, String comment) {
+        SortedSet<Element> elements = new TreeSet<>();
+        for (IpAddress a : addresses) {
+            if (a.family() == f) {
+                elements.add(Element.of(address(a)));
+            }
+        }
+        return new NamedSet(name, List.of(addrType(f)), false, elements, comment);
+    }
+
+    private static List<NamedSet> directionSets(Direction d, Family f, DirectionRules dr) {
+        SortedSet<Element> any = new TreeSet<>();
+        SortedSet<Element> port = new TreeSet<>();
+        Map<IpAddress, List<IpRange>> cidrs = new TreeMap<>();
+        Map<IpAddress, Map<Integer, List<Box>>> boxes = new TreeMap<>();
+        for (Grant g : dr.grants()) {
+            List<IpAddress> exactPeers = g.peers().addresses().stream().filter(a -> a.family() == f).toList();
+            List<IpRange> rangePeers = g.peers().any() ? List.of(f == Family.V4 ? ALL_V4 : ALL_V6)
+                    : g.peers().ranges().stream().filter(r -> r.family() == f).toList();
+            if (exactPeers.isEmpty() && rangePeers.isEmpty()) {
+                continue;
+            }
+            for (IpAddress local : g.pods()) {
+                if (local.family() != f) {
+                    continue;
+                }
+                if (g.ports().isEmpty()) {
+                    exactPeers.forEach(p -> any.add(Element.of(address(local), address(p))));
+                    cidrs.computeIfAbsent(local, k -> new ArrayList<>()).addAll(rangePeers);
+                    continue;
+                }
+                for (PortRange pr : g.ports()) {
+                    Map<Integer, List<Box>> byProto = boxes.computeIfAbsent(local, k -> new TreeMap<>());
+                    for (IpAddress p : exactPeers) {
+                        if (pr.isSingle()) {
+                            port.add(Element.of(address(local), address(p), proto(pr), new Value.Port(pr.first(), pr.last())));
+                        } else {
+                            byProto.computeIfAbsent(pr.protocol().number(), k -> new ArrayList<>())
+                                    .add(new Box(IpRange.of(p), pr.first(), pr.last()));
+                        }
+                    }
+                    for (IpRange r : rangePeers) {
+                        byProto.computeIfAbsent(pr.protocol().number(), k -> new ArrayList<>())
+                                .add(new Box(r, pr.first(), pr.last()));
+                    }
+                }
+            }
+        }
+        SortedSet<Element> cidr = new TreeSet<>();
+        cidrs.forEach((local, ranges) -> IpRange.normalise(ranges)
+                .forEach(r -> cidr.add(Element.of(address(local), new Value.Address(r)))));
+        SortedSet<Element> range = new TreeSet<>();
+        boxes.forEach((local, byProto) -> byProto.forEach((protoNumber, list) -> {
+            for (Box b : disjoint(list)) {
+                range.add(Element.of(address(local), new Value.Address(b.peers), new Value.Proto(protoNumber),
+                        new Value.Port(b.first, b.last)));
+            }
+        }));
+        KeyType addr = addrType(f);
+        String dir = d == Direction.INGRESS ? "ingress" : "egress";
+        List<NamedSet> out = new ArrayList<>();
+        out.add(addressSet(Layout.set(d, Kind.ISO, f), f, dr.isolated(), "pods isolated for " + dir));
+        out.add(new NamedSet(Layout.set(d, Kind.ANY, f), List.of(addr, addr), false, any,
+                dir + ": pod . peer, every port"));
+        out.add(new NamedSet(Layout.set(d, Kind.CIDR, f), List.of(addr, addr), true, cidr,
+                dir + ": pod . peer range, every port"));
+        out.add(new NamedSet(Layout.set(d, Kind.PORT, f),
+                List.of(addr, addr, KeyType.INET_PROTO, KeyType.INET_SERVICE), false, port,
+                dir + ": pod . peer . protocol . port"));
+        out.add(new NamedSet(Layout.set(d, Kind.RANGE, f),
+                List.of(addr, addr, KeyType.INET_PROTO, KeyType.INET_SERVICE), true, range,
+                dir + ": pod . peer range . protocol . port range"));
+        return out;
+    }
+
+    /** A rectangle of peer addresses times a port range, for one local pod and protocol. */
+    private record Box(IpRange peers, int first, int last) {
+    }
+
+    /**
+     * Cuts overlapping boxes into disjoint ones covering the same points: split the port axis at
+     * every box edge, take the union of peer ranges over each slice, and merge neighbouring slices
+     * whose unions are equal.
+     */
+    static List<Box> disjoint(List<Box> boxes) {
+        TreeSet<Integer> edges = new TreeSet<>();
+        for (Box b : boxes) {
+            edges.add(b.first);
+            edges.add(b.last + 1);
+        }
+        List<Integer> cuts = new ArrayList<>(edges);
+        List<Box> out = new ArrayList<>();
+        List<IpRange> openPeers = null;
+        int openFirst = -1;
+        int openLast = -1;
+        for (int i = 0; i + 1 < cuts.size(); i++) {
+            int from = cuts.get(i);
+            int to = cuts.get(i + 1) - 1;
+            List<IpRange> covering = new ArrayList<>();
+            for (Box b : boxes) {
+                if (b.first <= from && b.last >= to) {
+                    covering.add(b.peers);
+                }
+            }
+            List<IpRange> peers = IpRange.normalise(covering);
+            if (openPeers != null && openPeers.equals(peers) && openLast + 1 == from) {
+                openLast = to;
+                continue;
+            }
+            flush(out, openPeers, openFirst, openLast);
+            openPeers = peers;
+            openFirst = from;
+            openLast = to;
+        }
+        flush(out, openPeers, openFirst, openLast);
+        return out;
+    }
+
+    private static void flush(List<Box> out, List<IpRange> peers, int first, int last) {
+        if (peers == null) {
+            return;
+        }
+        for (IpRange r : peers) {
+            out.add(new Box(r, first, last));
+        }
+    }
+
+    private static List<Chain> chains() {
+        List<Chain> out = new ArrayList<>();
+        List<Rule> forward = new ArrayList<>();
+        forward.add(new Rule(List.of(new Match.CtState(Set.of("established", "related"))), false, Verdict.ACCEPT,
+                null));
+        List<Rule> input = new ArrayList<>(forward);
+        for (Direction d : List.of(Direction.EGRESS, Direction.INGRESS)) {
+            for (Family f : Family.values()) {
+                Field local = localField(d, f);
+                Rule dispatch = new Rule(List.of(new Match.Lookup(List.of(local), Layout.set(d, Kind.ISO, f), false)),
+                        false, Verdict.jump(d.chain(f)), null);
+                forward.add(dispatch);
+                if (d == Direction.EGRESS) {
+                    input.add(dispatch);
+                }
+            }
+        }
+        out.add(new Chain(Layout.FORWARD, new Chain.Hook("forward", 0, Verdict.ACCEPT), forward));
+        out.add(new Chain(Layout.INPUT, new Chain.Hook("input", 0, Verdict.ACCEPT), input));
+        for (Direction d : List.of(Direction.EGRESS, Direction.INGRESS)) {
+            for (Family f : Family.values()) {
+                out.add(directionChain(d, f));
+            }
+        }
+        return out;
+    }
+
+    private static Chain directionChain(Direction d, Family f) {
+        Field local = localField(d, f);
+        Field peer = peerField(d, f);
+        List<Field> pair = List.of(local, peer);
+        List<Field> full = List.of(local, peer, Field.L4PROTO, Field.TH_DPORT);
+        String dir = d == Direction.INGRESS ? "ingress" : "egress";
+        List<Rule> rules = List.of(
+                new Rule(List.of(new Match.Lookup(pair, Layout.set(d, Kind.ANY, f), false)), false, Verdict.RETURN, null),
+                new Rule(List.of(new Match.Lookup(pair, Layout.set(d, Kind.CIDR, f), false)), false, Verdict.RETURN, null),
+                new Rule(List.of(new Match.Lookup(full, Layout.set(d, Kind.PORT, f), false)), false, Verdict.RETURN, null),
+                new Rule(List.of(new Match.Lookup(full, Layout.set(d, Kind.RANGE, f), false)), false, Verdict.RETURN, null),
+                new Rule(List.of(), true, Verdict.DROP, dir + " not allowed by any policy"));
+        return new Chain(d.chain(f), null, rules);
+    }
+
+    private static Field localField(Direction d, Family f) {
+        boolean v4 = f == Family.V4;
+        if (d == Direction.INGRESS) {
+            return v4 ? Field.IP_DADDR : Field.IP6_DADDR;
+        }
+        return v4 ? Field.IP_SADDR : Field.IP6_SADDR;
+    }
+
+    private static Field peerField(Direction d, Family f) {
+        boolean v4 = f == Family.V4;
+        if (d == Direction.INGRESS) {
+            return v4 ? Field.IP_SADDR : Field.IP6_SADDR;
+        }
+        return v4 ? Field.IP_DADDR : Field.IP6_DADDR;
+    }
+
+    private static KeyType addrType(Family f) {
+        return f == Family.V4 ? KeyType.IPV4_ADDR : KeyType.IPV6_ADDR;
+    }
+
+    private static Value address(IpAddress a) {
+        return new Value.Address(IpRange.of(a));
+    }
+
+    private static Value proto(PortRange pr) {
+        return new Value.Proto(pr.protocol().number());
+    }
+}
