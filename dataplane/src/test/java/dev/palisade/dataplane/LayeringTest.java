@@ -1,0 +1,30 @@
+package dev.palisade.dataplane;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+/** The dataplane's pure half (model, translation, rendering) must not reach the kernel half. */
+class LayeringTest {
+
+    private static final JavaClasses CLASSES = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("dev.palisade.dataplane");
+
+    @Test
+    void pure_packages_do_not_touch_the_kernel_or_ffi() {
+        noClasses().that().resideInAnyPackage("..dataplane.nft..", "..dataplane.translate..", "..dataplane.render..")
+                .should().dependOnClassesThat().resideInAnyPackage("..dataplane.kernel..", "jnr..", "org.slf4j..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void the_model_knows_nothing_of_translation_or_rendering() {
+        noClasses().that().resideInAPackage("..dataplane.nft..")
+                .should().dependOnClassesThat().resideInAnyPackage("..dataplane.translate..", "..dataplane.render..")
+                .check(CLASSES);
+    }
+}
