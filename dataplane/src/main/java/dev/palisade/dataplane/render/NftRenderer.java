@@ -8,6 +8,7 @@ import dev.palisade.dataplane.nft.Match;
 import dev.palisade.dataplane.nft.NamedSet;
 import dev.palisade.dataplane.nft.Rule;
 import dev.palisade.dataplane.nft.Table;
+import dev.palisade.dataplane.nft.TableDelta;
 import dev.palisade.dataplane.nft.Value;
 import dev.palisade.dataplane.nft.Verdict;
 import dev.palisade.model.Cidr;
@@ -38,6 +39,30 @@ public final class NftRenderer {
         sb.append("add table ").append(t.family()).append(' ').append(t.name()).append('\n');
         sb.append("delete table ").append(t.family()).append(' ').append(t.name()).append('\n');
         table(sb, t);
+        return sb.toString();
+    }
+
+    /**
+     * The incremental script: every removal, then every addition, as one transaction. Removals go
+     * first so that a re-cut interval box never overlaps the box it replaces.
+     */
+    public static String deltaScript(Table t, TableDelta delta) {
+        StringBuilder sb = new StringBuilder();
+        String target = t.family() + " " + t.name() + " ";
+        for (TableDelta.SetChange c : delta.changes()) {
+            if (!c.removed().isEmpty()) {
+                sb.append("delete element ").append(target).append(c.set()).append(" {");
+                elementList(sb, c.removed(), "\t");
+                sb.append(" }\n");
+            }
+        }
+        for (TableDelta.SetChange c : delta.changes()) {
+            if (!c.added().isEmpty()) {
+                sb.append("add element ").append(target).append(c.set()).append(" {");
+                elementList(sb, c.added(), "\t");
+                sb.append(" }\n");
+            }
+        }
         return sb.toString();
     }
 
