@@ -1,0 +1,69 @@
+package dev.palisade.operator.publish;
+
+import dev.palisade.model.IpAddress;
+import dev.palisade.model.IpRange;
+import dev.palisade.operator.resource.AddressSetSpec;
+import dev.palisade.operator.resource.DirectionWire;
+import dev.palisade.operator.resource.GrantWire;
+import dev.palisade.operator.resource.PeersWire;
+import dev.palisade.operator.resource.RuleSetWire;
+import dev.palisade.ruleset.DirectionRules;
+import dev.palisade.ruleset.Grant;
+import dev.palisade.ruleset.NodeRuleSet;
+import dev.palisade.ruleset.PeerSet;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * The published form back into the contract, resolving address-set references: what an agent does
+ * with a PalisadeNodeRuleSet, and what the tests use to compare a published rule set with the compiler's.
+ */
+public final class RuleSetDecoder {
+
+    private RuleSetDecoder() {
+    }
+
+    /**
+     * @param sets looks up an address-set part by name; empty when it is not (yet) there, which
+     *             makes the whole rule set undecodable: an agent waits rather than apply part of a peer set
+     */
+    public static NodeRuleSet decode(String node, RuleSetWire wire, Function<String, Optional<AddressSetSpec>> sets) {
+        return new NodeRuleSet(node, addresses(wire.localPods()), direction(wire.ingress(), sets),
+                direction(wire.egress(), sets));
+    }
+
+    private static DirectionRules direction(DirectionWire d, Function<String, Optional<AddressSetSpec>> sets) {
+        List<Grant> grants = new ArrayList<>();
+        for (GrantWire g : d.grants()) {
+            grants.add(new Grant(g.policy(), g.rule(), addresses(g.pods()), peers(g.peers(), sets),
+                    g.ports().stream().map(WireText::parsePort).toList()));
+        }
+        return new DirectionRules(addresses(d.isolated()), grants);
+    }
+
+    private static PeerSet peers(PeersWire p, Function<String, Optional<AddressSetSpec>> sets) {
+        if (p.matchesAny()) {
+            return PeerSet.ANY;
+        }
+        SortedSet<IpAddress> addresses = addresses(p.addresses());
+        List<IpRange> ranges = new ArrayList<>(p.ranges().stream().map(WireText::parseRange).toList());
+        for (String name : p.addressSets()) {
+            AddressSetSpec part = sets.apply(name).orElseThrow(() ->
+                    new IllegalArgumentException("address set " + name + " is missing"));
+            addresses.addAll(addresses(part.addresses()));
+            part.ranges().forEach(r -> ranges.add(WireText.parseRange(r)));
+        }
+        return new PeerSet(false, addresses, ranges);
+    }
+
+    private static SortedSet<IpAddress> addresses(List<String> texts) {
+        SortedSet<IpAddress> out = new TreeSet<>();
+        texts.forEach(t -> out.add(IpAddress.parse(t)));
+        return out;
+    }
+}

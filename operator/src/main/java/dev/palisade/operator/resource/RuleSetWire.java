@@ -1,0 +1,23 @@
+package dev.palisade.operator.resource;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+import java.util.List;
+
+/**
+ * The {@link dev.palisade.ruleset.NodeRuleSet} contract as JSON: addresses, ranges and ports as
+ * short strings, every list sorted, so that equal rule sets give byte-identical JSON and one hash.
+ */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+public record RuleSetWire(
+        @JsonPropertyDescription("Every address of every policy endpoint pod on the node.") List<String> localPods,
+        @JsonPropertyDescription("Rules for traffic into the node's pods.") DirectionWire ingress,
+        @JsonPropertyDescription("Rules for traffic out of the node's pods.") DirectionWire egress) {
+
+    public RuleSetWire {
+        localPods = localPods == null ? List.of() : List.copyOf(localPods);
+        ingress = ingress == null ? DirectionWire.NONE : ingress;
+        egress = egress == null ? DirectionWire.NONE : egress;
+    }
+}

@@ -1,0 +1,243 @@
+package dev.palisade.operator.watch;
+
+import dev.palisade.manifest.Diagnostic;
+import dev.palisade.manifest.Projected;
+import dev.palisade.manifest.Projection;
+import dev.palisade.model.Cluster;
+import dev.palisade.model.Namespace;
+import dev.palisade.model.NetworkPolicy;
+import dev.palisade.model.Node;
+import dev.palisade.model.Pod;
+import dev.palisade.operator.resource.PalisadeAddressSet;
+import dev.palisade.operator.resource.PalisadeNodeRuleSet;
+import dev.palisade.operator.resource.PalisadePolicyStatus;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The operator's view of the cluster: one informer per kind it reads, each event projected at once
+ * into the compiler's records (so the compiler never sees fabric8 types and the cache holds small
+ * values), plus informers on the operator's own resources. Handlers only update maps and call the
+ * listeners, which mark the sync loop dirty; the loop recomputes from {@link #snapshot()}.
+ *
+ * <p>Informers run on every replica, leader or not, so a replica that takes over has warm caches.
+ */
+public final class ClusterCache implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterCache.class);
+    /** Page size of the initial lists: keeps each response small at 150,000 pods. */
+    private static final long LIST_LIMIT = 500;
+
+    /** What the status and events need of a policy besides its record. */
+    public record PolicyMeta(String uid, long generation, String resourceVersion, List<Diagnostic> diagnostics) {
+        public PolicyMeta {
+            diagnostics = List.copyOf(diagnostics);
+        }
+    }
+
+    /** An immutable view of the inputs at one moment. */
+    public record Snapshot(Cluster cluster, Map<String, PolicyMeta> policies) {
+    }
+
+    private final KubernetesClient client;
+    private final Runnable onInput;
+    private final Consumer<String> onOwn;
+
+    private final Map<String, Namespace> namespaces = new ConcurrentHashMap<>();
+    private final Map<String, Node> nodes = new ConcurrentHashMap<>();
+    private final Map<String, Pod> pods = new ConcurrentHashMap<>();
+    private final Map<String, NetworkPolicy> policies = new ConcurrentHashMap<>();
+    private final Map<String, PolicyMeta> policyMeta = new ConcurrentHashMap<>();
+
+    private final Map<String, SharedIndexInformer<?>> informers = new LinkedHashMap<>();
+    private SharedIndexInformer<PalisadeNodeRuleSet> ruleSets;
+    private SharedIndexInformer<PalisadeAddressSet> addressSets;
+    private SharedIndexInformer<PalisadePolicyStatus> policyStatuses;
+
+    /**
+     * @param onInput called after any change to namespaces, nodes, pods or policies
+     * @param onOwn   called after a change to the operator's own resources, with the name of the
+     *                PalisadeNodeRuleSet that changed (an agent's status, or a write that was not ours)
+     *                or null for the other kinds
+     */
+    public ClusterCache(KubernetesClient client, Runnable onInput, Consumer<String> onOwn) {
+        this.client = client;
+        this.onInput = onInput;
+        this.onOwn = onOwn;
+    }
+
+    public void start() {
+        var podInformer = client.pods().inAnyNamespace().withLimit(LIST_LIMIT).runnableInformer(0);
+        // Keep only what the projection reads: the informer's copy of each pod stays small.
+        podInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
+                io.fabric8.kubernetes.api.model.Pod.class, client.getKubernetesSerialization(),
+                "metadata.labels", "spec.nodeName", "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs"));
+        input("pods", podInformer, Projection::pod, pods, null);
+        input("namespaces", client.namespaces().withLimit(LIST_LIMIT).runnableInformer(0), Projection::namespace,
+                namespaces, null);
+        input("nodes", client.nodes().withLimit(LIST_LIMIT).runnableInformer(0), Projection::node, nodes, null);
+        input("networkpolicies", client.network().v1().networkPolicies().inAnyNamespace().withLimit(LIST_LIMIT)
+                .runnableInformer(0), Projection::networkPolicy, policies, policyMeta);
+
+        ruleSets = client.resources(PalisadeNodeRuleSet.class).withLimit(LIST_LIMIT).runnableInformer(0);
+        ruleSets.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(PalisadeNodeRuleSet obj) {
+                onOwn.accept(obj.getMetadata().getName());
+            }
+
+            @Override
+            public void onUpdate(PalisadeNodeRuleSet oldObj, PalisadeNodeRuleSet newObj) {
+                onOwn.accept(newObj.getMetadata().getName());
+            }
+
+            @Override
+            public void onDelete(PalisadeNodeRuleSet obj, boolean deletedFinalStateUnknown) {
+                onOwn.accept(obj.getMetadata().getName());
+            }
+        });
+        own("palisadenoderulesets", ruleSets);
+        addressSets = client.resources(PalisadeAddressSet.class).withLimit(LIST_LIMIT).runnableInformer(0);
+        own("palisadeaddresssets", addressSets);
+        policyStatuses = client.resources(PalisadePolicyStatus.class).inAnyNamespace().withLimit(LIST_LIMIT)
+                .runnableInformer(0);
+        own("palisadepolicystatuses", policyStatuses);
+
+        informers.forEach((name, informer) -> {
+            informer.exceptionHandler((started, t) -> {
+                LOG.warn("informer on {} failed, retrying: {}", name, t.toString());
+                return true;
+            });
+            informer.start();
+        });
+    }
+
+    private void own(String name, SharedIndexInformer<?> informer) {
+        if (informer != ruleSets) {
+            informer.addEventHandler(new ResourceEventHandler<Object>() {
+                @Override
+                public void onAdd(Object obj) {
+                    onOwn.accept(null);
+                }
+
+                @Override
+                public void onUpdate(Object oldObj, Object newObj) {
+                    onOwn.accept(null);
+                }
+
+                @Override
+                public void onDelete(Object obj, boolean deletedFinalStateUnknown) {
+                    onOwn.accept(null);
+                }
+            });
+        }
+        informers.put(name, informer);
+    }
+
+    private <T extends HasMetadata, R> void input(String name, SharedIndexInformer<T> informer,
+                                                  Function<T, Projected<R>> project, Map<String, R> into,
+                                                  Map<String, PolicyMeta> meta) {
+        informer.addEventHandler(new ResourceEventHandler<T>() {
+            @Override
+            public void onAdd(T obj) {
+                put(obj);
+            }
+
+            @Override
+            public void onUpdate(T oldObj, T newObj) {
+                put(newObj);
+            }
+
+            @Override
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+                String key = Cache.metaNamespaceKeyFunc(obj);
+                into.remove(key);
+                if (meta != null) {
+                    meta.remove(key);
+                }
+                onInput.run();
+            }
+
+            private void put(T obj) {
+                String key = Cache.metaNamespaceKeyFunc(obj);
+                Projected<R> p = project.apply(obj);
+                if (p.value().isPresent()) {
+                    into.put(key, p.value().get());
+                } else {
+                    // The API server validated it, so this is a field the projection is stricter about.
+                    LOG.warn("{} {} cannot be used: {}", name, key, p.diagnostics());
+                    into.remove(key);
+                }
+                if (meta != null) {
+                    Long generation = obj.getMetadata().getGeneration();
+                    meta.put(key, new PolicyMeta(obj.getMetadata().getUid(), generation == null ? 0 : generation,
+                            obj.getMetadata().getResourceVersion(), p.diagnostics()));
+                }
+                onInput.run();
+            }
+        });
+        informers.put(name, informer);
+    }
+
+    /** Whether every informer has listed once; the loop computes nothing before (a partial view would delete). */
+    public boolean synced() {
+        return informers.values().stream().allMatch(SharedIndexInformer::hasSynced);
+    }
+
+    /** resource name to synced, in a fixed order (for the informer_synced metric). */
+    public Map<String, Boolean> syncState() {
+        Map<String, Boolean> out = new LinkedHashMap<>();
+        informers.forEach((name, informer) -> out.put(name, informer.hasSynced()));
+        return out;
+    }
+
+    public Snapshot snapshot() {
+        Cluster cluster = new Cluster(new ArrayList<>(namespaces.values()), new ArrayList<>(nodes.values()),
+                new ArrayList<>(pods.values()), new ArrayList<>(policies.values()));
+        return new Snapshot(cluster, Map.copyOf(policyMeta));
+    }
+
+    public Optional<PalisadeNodeRuleSet> ruleSet(String node) {
+        return Optional.ofNullable(ruleSets.getStore().getByKey(node));
+    }
+
+    public List<PalisadeNodeRuleSet> ruleSets() {
+        return ruleSets.getStore().list();
+    }
+
+    public List<PalisadeAddressSet> addressSets() {
+        return addressSets.getStore().list();
+    }
+
+    public Optional<PalisadePolicyStatus> policyStatus(String namespace, String name) {
+        return Optional.ofNullable(policyStatuses.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name)));
+    }
+
+    public List<PalisadePolicyStatus> policyStatuses() {
+        return policyStatuses.getStore().list();
+    }
+
+    public int cachedPods() {
+        return pods.size();
+    }
+
+    @Override
+    public void close() {
+        informers.values().forEach(SharedIndexInformer::stop);
+    }
+}
