@@ -28,7 +28,8 @@ final class CompileCommand implements Callable<Integer> {
     String node;
 
     @Option(names = {"-f", "--manifests"}, required = true, arity = "1..*", paramLabel = "PATH",
-            description = "Manifest files or directories (every *.yaml, *.yml, *.json under them).")
+            description = "Manifest files or directories (every *.yaml, *.yml, *.json under them); "
+                    + "- reads standard input, e.g. from kubectl get pods,nodes,namespaces,networkpolicies -A -o yaml.")
     List<Path> manifests;
 
     @Option(names = "--format", defaultValue = "nft", paramLabel = "FORMAT",

@@ -26,7 +26,8 @@ import java.util.concurrent.Callable;
 final class ExplainCommand implements Callable<Integer> {
 
     @Option(names = {"-f", "--manifests"}, required = true, arity = "1..*", paramLabel = "PATH",
-            description = "Manifest files or directories (every *.yaml, *.yml, *.json under them).")
+            description = "Manifest files or directories (every *.yaml, *.yml, *.json under them); "
+                    + "- reads standard input, e.g. from kubectl get pods,nodes,namespaces,networkpolicies -A -o yaml.")
     List<Path> manifests;
 
     @Option(names = "--from", required = true, paramLabel = "NS/POD|IP", description = "The source.")

@@ -69,7 +69,7 @@ public final class Palisade {
      * are printed only when the input is good, so an error is never buried among them.
      */
     static Optional<ManifestSet> readManifests(List<Path> paths, PrintStream err) {
-        ManifestSet manifests = ManifestReader.read(paths);
+        ManifestSet manifests = ManifestReader.read(paths, System.in);
         if (manifests.hasErrors()) {
             manifests.errors().forEach(err::println);
             return Optional.empty();

@@ -6,7 +6,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -145,6 +148,23 @@ class ExplainCommandTest {
         assertEquals("", r.out());
         assertEquals(List.of(file + ": document 1 (NetworkPolicy prod/web): spec.ingress[0].ports[0].protocol: "
                 + "unsupported value \"HTTP\": supported values: \"TCP\", \"UDP\", \"SCTP\""), r.errLines());
+    }
+
+    @Test
+    void readsManifestsFromStandardInput() throws IOException {
+        Path apod = Cli.walkthrough("apod");
+        byte[] piped = (Files.readString(apod.resolve("cluster.yaml")) + "\n---\n" + Files.readString(apod.resolve("policies.yaml")))
+                .getBytes(StandardCharsets.UTF_8);
+        InputStream original = System.in;
+        Cli r;
+        try {
+            System.setIn(new ByteArrayInputStream(piped));
+            r = Cli.run("explain", "-f", "-", "--from", "default/sleep", "--to", "default/apod-api-5d8f9c6b7-q8w2e", "--port", "80");
+        } finally {
+            System.setIn(original);
+        }
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("allowed by default/apod-web egress[0]"), r::toString);
     }
 
     @Test

@@ -22,6 +22,7 @@ import dev.palisade.model.Node;
 import dev.palisade.model.Pod;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,14 +62,33 @@ public final class ManifestReader {
     private ManifestReader() {
     }
 
+    /** The source name of manifests read from standard input, as in {@code -f -}. */
+    public static final String STDIN = "stdin";
+
     /**
      * Reads files and directories, in the order given; a directory stands for every *.yaml, *.yml
      * and *.json file under it, sorted by path.
      */
     public static ManifestSet read(List<Path> paths) {
+        return read(paths, null);
+    }
+
+    /** Like {@link #read(List)}, and a path "-" means {@code stdin} (read once, named {@value #STDIN}). */
+    public static ManifestSet read(List<Path> paths, InputStream stdin) {
         Assembly assembly = new Assembly();
+        boolean stdinRead = false;
         for (Path path : paths) {
-            if (Files.isDirectory(path)) {
+            if (stdin != null && path.toString().equals("-")) {
+                if (stdinRead) {
+                    continue;
+                }
+                stdinRead = true;
+                try {
+                    readText(STDIN, new String(stdin.readAllBytes(), StandardCharsets.UTF_8), false, assembly);
+                } catch (IOException e) {
+                    assembly.diagnostics.add(Diagnostic.error(null, null, "cannot read: " + e).at(STDIN, 0));
+                }
+            } else if (Files.isDirectory(path)) {
                 List<Path> files;
                 try (Stream<Path> walk = Files.walk(path)) {
                     files = walk.filter(Files::isRegularFile).filter(ManifestReader::isManifestFile)
@@ -330,7 +350,9 @@ public final class ManifestReader {
 
     private static String bindingProblem(JsonProcessingException e) {
         if (e instanceof InvalidFormatException f) {
-            return "invalid value " + f.getValue() + ": expected " + describe(f.getTargetType());
+            Object v = f.getValue();
+            return "invalid value " + (v instanceof String ? "\"" + v + "\"" : String.valueOf(v)) + ": expected "
+                    + describe(f.getTargetType());
         }
         if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
             return "invalid value: expected " + describe(m.getTargetType());

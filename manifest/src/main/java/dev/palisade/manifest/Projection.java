@@ -388,7 +388,7 @@ public final class Projection {
             problems.error(path + ".cidr", "cidr is required");
             return Optional.empty();
         }
-        Optional<Cidr> cidr = cidr(block.getCidr(), path + ".cidr", problems);
+        Optional<Cidr> cidr = ipBlockCidr(block.getCidr(), path + ".cidr", problems);
         if (cidr.isEmpty()) {
             return Optional.empty();
         }
@@ -398,7 +398,7 @@ public final class Projection {
         for (int i = 0; i < exceptIn.size(); i++) {
             String text = exceptIn.get(i);
             String field = path + ".except[" + i + "]";
-            Optional<Cidr> e = cidr(text, field, problems);
+            Optional<Cidr> e = ipBlockCidr(text, field, problems);
             if (e.isEmpty()) {
                 ok = false;
                 continue;
@@ -550,6 +550,47 @@ public final class Projection {
             problems.error(field, "invalid CIDR " + quote(text));
             return Optional.empty();
         }
+    }
+
+    /**
+     * An ipBlock CIDR, read as the API server's legacy validation does (IsValidCIDRForLegacyField
+     * without StrictIPCIDRValidation): IPv4 octets with leading zeros are decimal and host bits may be
+     * set. Objects stored that way are valid, so they must enforce; both forms get a warning.
+     */
+    private static Optional<Cidr> ipBlockCidr(String text, String field, Problems problems) {
+        String sloppy = text == null ? null : decimalOctets(text);
+        Optional<Cidr> cidr = cidr(sloppy, field, problems);
+        if (cidr.isEmpty()) {
+            return cidr;
+        }
+        if (!sloppy.equals(text)) {
+            problems.warning(field, "non-standard CIDR " + quote(text) + ": leading zeros are read as decimal, "
+                    + "as the API server reads them; write " + cidr.get());
+        } else if (!IpAddress.parse(text.substring(0, text.indexOf('/'))).equals(cidr.get().network())) {
+            problems.warning(field, "CIDR " + quote(text) + " has host bits set; it means " + cidr.get());
+        }
+        return cidr;
+    }
+
+    /** "010.001.0.0/016" as Go's ParseCIDRSloppy reads it: "10.1.0.0/16". Other text is returned as is. */
+    static String decimalOctets(String text) {
+        int slash = text.indexOf('/');
+        if (slash < 0 || text.indexOf(':') >= 0) {
+            return text;
+        }
+        String[] octets = text.substring(0, slash).split("\\.", -1);
+        String prefix = text.substring(slash + 1);
+        if (octets.length != 4 || !prefix.matches("\\d{1,3}")) {
+            return text;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String o : octets) {
+            if (!o.matches("\\d{1,3}")) {
+                return text;
+            }
+            sb.append(sb.length() == 0 ? "" : ".").append(Integer.parseInt(o));
+        }
+        return sb.append('/').append(Integer.parseInt(prefix)).toString();
     }
 
     private static void check(Runnable validation, String field, Problems problems) {

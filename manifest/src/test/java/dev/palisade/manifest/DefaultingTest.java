@@ -159,13 +159,13 @@ class DefaultingTest {
                           - from: [{namespaceSelector: {}}]
                         """, check(p -> assertEquals(List.of(new Peer.Pods(LabelSelector.EVERYTHING, Optional.of(LabelSelector.EVERYTHING))),
                         p.ingress().get(0).peers()))),
-                Arguments.of("ipBlock with except, host bits of the cidr cleared", """
+                Arguments.of("ipBlock with except", """
                         spec:
                           podSelector: {}
                           ingress:
                           - from:
                             - ipBlock:
-                                cidr: 172.17.0.1/16
+                                cidr: 172.17.0.0/16
                                 except: [172.17.1.0/24]
                         """, check(p -> assertEquals(List.of(new Peer.IpBlock(Cidr.parse("172.17.0.0/16"), List.of(Cidr.parse("172.17.1.0/24")))),
                         p.ingress().get(0).peers()))),

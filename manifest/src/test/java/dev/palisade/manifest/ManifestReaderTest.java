@@ -6,7 +6,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -160,6 +162,17 @@ class ManifestReaderTest {
                         dir.resolve("sub/c.json").toString()),
                 set.origins().values().stream().map(Origin::source).sorted().toList());
         assertEquals(3, set.cluster().pods().size());
+    }
+
+    @Test
+    void dashReadsStandardInputOnce(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("b.yaml"), POD.formatted("b"));
+        ByteArrayInputStream stdin = new ByteArrayInputStream((POD.formatted("a") + "---\nkind: Pod\n").getBytes(StandardCharsets.UTF_8));
+        ManifestSet set = ManifestReader.read(List.of(Path.of("-"), dir.resolve("b.yaml"), Path.of("-")), stdin);
+        assertEquals(List.of("stdin: document 2 (Pod): apiVersion: apiVersion is required"),
+                set.errors().stream().map(Diagnostic::toString).toList());
+        assertEquals(new Origin("stdin", 1), set.origin(new ObjectRef("Pod", "shop", "a")).orElseThrow());
+        assertEquals(2, set.cluster().pods().size());
     }
 
     @Test

@@ -98,7 +98,7 @@ class ObjectsTest {
                         "spec.containers[0].ports[0].name", "invalid port name"),
                 Arguments.of("container port not a number",
                         "spec: {containers: [{name: c, ports: [{containerPort: eighty}]}]}\n",
-                        "spec.containers[0].ports[0].containerPort", "expected an integer"),
+                        "spec.containers[0].ports[0].containerPort", "invalid value \"eighty\": expected an integer"),
                 Arguments.of("invalid label", "metadata: {name: p, labels: {app: \"a b\"}}\n", "metadata.labels.app", "invalid label value"));
     }
 

@@ -2,11 +2,13 @@ package dev.palisade.manifest;
 
 import dev.palisade.compiler.ClusterIndex;
 import dev.palisade.compiler.PolicyCompiler;
+import dev.palisade.model.Cidr;
 import dev.palisade.model.Cluster;
 import dev.palisade.model.IpAddress;
 import dev.palisade.model.LabelSelector;
 import dev.palisade.model.Namespace;
 import dev.palisade.model.NetworkPolicy;
+import dev.palisade.model.Peer;
 import dev.palisade.model.Pod;
 import dev.palisade.model.Rule;
 import dev.palisade.ruleset.NodeRuleSet;
@@ -312,6 +314,33 @@ class ValidationTest {
         assertTrue(set.errors().get(0).message().contains(message), set.errors().get(0)::toString);
         NetworkPolicy p = set.cluster().policies().get(0);
         assertTrue(p.affectsIngress() && p.affectsEgress(), "fail closed: both directions");
+    }
+
+    static Stream<Arguments> legacyCidrs() {
+        return Stream.of(
+                Arguments.of("leading zeros are decimal, as the API server reads them", "010.001.0.0/016", "10.1.0.0/16",
+                        "leading zeros are read as decimal"),
+                Arguments.of("host bits set mean the network", "10.1.2.3/16", "10.1.0.0/16", "has host bits set; it means 10.1.0.0/16"),
+                Arguments.of("IPv6 host bits set", "fd00::1/64", "fd00::/64", "has host bits set"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("legacyCidrs")
+    void legacyCidrFormsAreValidWithAWarning(String name, String written, String meant, String warning) {
+        ManifestSet set = policy("""
+                podSelector: {}
+                ingress:
+                - from:
+                  - ipBlock: {cidr: "%s"}
+                """.formatted(written));
+        assertEquals(List.of(), set.errors(), name);
+        assertEquals(1, set.diagnostics().size(), set.diagnostics()::toString);
+        Diagnostic d = set.diagnostics().get(0);
+        assertEquals(Severity.WARNING, d.severity());
+        assertEquals("spec.ingress[0].from[0].ipBlock.cidr", d.field());
+        assertTrue(d.message().contains(warning), d::toString);
+        assertEquals(List.of(new Peer.IpBlock(Cidr.parse(meant), List.of())),
+                set.cluster().policies().get(0).ingress().get(0).peers(), name);
     }
 
     private static ManifestSet policy(String spec) {
