@@ -7,7 +7,10 @@ import org.junit.jupiter.api.Test;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
-/** The dataplane's pure half (model, translation, rendering) must not reach the kernel half. */
+/**
+ * The dataplane's pure half (model, translation, rendering, read-back comparison) must not reach
+ * the kernel half (the port and the sync shell around it).
+ */
 class LayeringTest {
 
     private static final JavaClasses CLASSES = new ClassFileImporter()
@@ -16,8 +19,17 @@ class LayeringTest {
 
     @Test
     void pure_packages_do_not_touch_the_kernel_or_ffi() {
-        noClasses().that().resideInAnyPackage("..dataplane.nft..", "..dataplane.translate..", "..dataplane.render..")
-                .should().dependOnClassesThat().resideInAnyPackage("..dataplane.kernel..", "jnr..", "org.slf4j..")
+        noClasses().that().resideInAnyPackage("..dataplane.nft..", "..dataplane.translate..", "..dataplane.render..",
+                        "..dataplane.readback..")
+                .should().dependOnClassesThat().resideInAnyPackage("..dataplane.kernel..", "..dataplane.sync..", "jnr..",
+                        "org.slf4j..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void only_the_read_back_parses_json() {
+        noClasses().that().resideOutsideOfPackage("..dataplane.readback..")
+                .should().dependOnClassesThat().resideInAnyPackage("com.fasterxml..")
                 .check(CLASSES);
     }
 

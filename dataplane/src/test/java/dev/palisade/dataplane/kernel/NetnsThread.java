@@ -26,9 +26,9 @@ import jnr.ffi.annotations.SaveError;
  * it enforces). The thread is never reused for anything else and never replaced: a pool that
  * replaced a dead worker would run later tasks in the host's namespace.
  *
- * <p>Test-only: the agent runs in the host's namespace.
+ * <p>Test-only (shared with other modules through the test-jar): the agent runs in the host's namespace.
  */
-final class NetnsThread implements AutoCloseable {
+public final class NetnsThread implements AutoCloseable {
 
     private static final int CLONE_NEWNET = 0x40000000;
     private static final int O_RDONLY = 0;
@@ -63,7 +63,7 @@ final class NetnsThread implements AutoCloseable {
     }
 
     /** Starts a thread in {@code /var/run/netns/<netns>}; throws if it could not enter it. */
-    static NetnsThread enter(String netns) {
+    public static NetnsThread enter(String netns) {
         NetnsThread t = new NetnsThread(netns);
         CompletableFuture<Void> entered = new CompletableFuture<>();
         t.tasks.add(() -> {
@@ -90,7 +90,7 @@ final class NetnsThread implements AutoCloseable {
     }
 
     /** Runs {@code task} on the namespace's thread and returns its result; its exceptions are rethrown as they are. */
-    <T> T call(Callable<T> task) {
+    public <T> T call(Callable<T> task) {
         if (closed) {
             throw new IllegalStateException("thread in network namespace " + netns + " is closed");
         }
@@ -114,7 +114,7 @@ final class NetnsThread implements AutoCloseable {
     }
 
     /** Runs {@code task} on the namespace's thread. */
-    void run(Task task) {
+    public void run(Task task) {
         call(() -> {
             task.run();
             return null;
@@ -122,12 +122,12 @@ final class NetnsThread implements AutoCloseable {
     }
 
     /** A task that returns nothing and may throw. */
-    interface Task {
+    public interface Task {
         void run() throws Exception;
     }
 
     /** The thread; for tests that must call from it or prove they do not. */
-    Thread thread() {
+    public Thread thread() {
         return thread;
     }
 

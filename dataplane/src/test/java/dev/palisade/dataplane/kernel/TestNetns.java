@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A throwaway network namespace, {@code palisade-t-<random>}, made and removed with {@code ip netns}. */
-final class TestNetns implements AutoCloseable {
+public final class TestNetns implements AutoCloseable {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -21,7 +21,7 @@ final class TestNetns implements AutoCloseable {
         this.name = name;
     }
 
-    static TestNetns create() {
+    public static TestNetns create() {
         byte[] suffix = new byte[4];
         RANDOM.nextBytes(suffix);
         TestNetns netns = new TestNetns("palisade-t-" + HexFormat.of().formatHex(suffix));
@@ -29,17 +29,17 @@ final class TestNetns implements AutoCloseable {
         return netns;
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
     /** The file {@code setns(2)} opens. */
-    Path path() {
+    public Path path() {
         return Path.of("/var/run/netns", name);
     }
 
     /** Runs a command in this namespace with {@code ip netns exec}; returns its standard output. */
-    String execInside(String... command) {
+    public String execInside(String... command) {
         String[] argv = new String[command.length + 4];
         argv[0] = "ip";
         argv[1] = "netns";
@@ -58,7 +58,7 @@ final class TestNetns implements AutoCloseable {
     }
 
     /** True when the effective user is root (the second field of {@code Uid:} in /proc/self/status). */
-    static boolean runningAsRoot() {
+    public static boolean runningAsRoot() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("Uid:")) {
@@ -72,7 +72,7 @@ final class TestNetns implements AutoCloseable {
     }
 
     /** Runs a command in the JVM's own namespaces; returns its standard output or throws with its error output. */
-    static String execOnHost(String... argv) {
+    public static String execOnHost(String... argv) {
         try {
             Process p = new ProcessBuilder(argv).redirectErrorStream(false).start();
             p.getOutputStream().close();
