@@ -6,7 +6,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.List;
 
 /** One direction: local pod addresses isolated in it (default deny) and the grants that allow traffic. */
-@JsonInclude(JsonInclude.Include.NON_EMPTY)
+// Every field always present, even when empty: a server-side apply that empties an object whose
+// fields it owned leaves null behind, which the schema rejects; an empty list replaces atomically.
+@JsonInclude(JsonInclude.Include.ALWAYS)
 public record DirectionWire(
         @JsonPropertyDescription("Local pod addresses isolated in this direction.") List<String> isolated,
         @JsonPropertyDescription("Allow rules, ordered by policy, rule index and content.") List<GrantWire> grants) {

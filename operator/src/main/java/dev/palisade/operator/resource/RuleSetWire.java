@@ -9,7 +9,9 @@ import java.util.List;
  * The {@link dev.palisade.ruleset.NodeRuleSet} contract as JSON: addresses, ranges and ports as
  * short strings, every list sorted, so that equal rule sets give byte-identical JSON and one hash.
  */
-@JsonInclude(JsonInclude.Include.NON_EMPTY)
+// Every field always present, even when empty: a server-side apply that empties an object whose
+// fields it owned leaves null behind, which the schema rejects; an empty list replaces atomically.
+@JsonInclude(JsonInclude.Include.ALWAYS)
 public record RuleSetWire(
         @JsonPropertyDescription("Every address of every policy endpoint pod on the node.") List<String> localPods,
         @JsonPropertyDescription("Rules for traffic into the node's pods.") DirectionWire ingress,

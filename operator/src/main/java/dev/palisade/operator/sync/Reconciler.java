@@ -277,7 +277,7 @@ final class Reconciler {
                         .withNamespace(nsName[0]).withName(nsName[1]).withUid(meta.uid())
                         .withResourceVersion(meta.resourceVersion()).endInvolvedObject()
                         .withType("Warning")
-                        .withReason(d.isError() ? "FieldNotCompiled" : "PolicyDegraded")
+                        .withReason(d.isError() ? "FieldNotCompiled" : "PolicyWarning")
                         .withMessage(message.length() > EVENT_MESSAGE_LIMIT ? message.substring(0, EVENT_MESSAGE_LIMIT) : message)
                         .withNewSource().withComponent(FIELD_MANAGER).endSource()
                         .withReportingComponent("palisade.dev/operator").withReportingInstance(identity)

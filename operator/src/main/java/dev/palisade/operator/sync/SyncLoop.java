@@ -171,7 +171,8 @@ public final class SyncLoop implements AutoCloseable {
             } catch (RuntimeException e) {
                 metrics.sync(false);
                 metrics.published("PalisadeNodeRuleSet", OperatorMetrics.Result.error);
-                LOG.warn("sync failed, retrying in {} ms: {}", backoffMs, e.toString(), e);
+                LOG.warn("sync failed, retrying in {} ms: {}", backoffMs, e.getMessage());
+                LOG.debug("sync failure", e);
                 synchronized (lock) {
                     // Start over from the cluster's state: what was written before the failure is in the cache.
                     adopt = true;
