@@ -1,0 +1,86 @@
+package dev.palisade.agent;
+
+import dev.palisade.agent.cni.CniPlane;
+import dev.palisade.agent.cni.RouteTable;
+import dev.palisade.agent.sync.Inputs;
+import dev.palisade.agent.sync.SyncLoop;
+import dev.palisade.agent.telemetry.AgentMetrics;
+import dev.palisade.agent.telemetry.HttpEndpoints;
+import dev.palisade.agent.watch.NodeWatch;
+import dev.palisade.agent.watch.RuleSetWatch;
+import dev.palisade.agent.watch.StatusReporter;
+import dev.palisade.dataplane.kernel.LibNftables;
+import dev.palisade.dataplane.kernel.Nftables;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
+
+/**
+ * The agent's wiring, by hand: a watch on this node's rule set (and the address sets it names), a
+ * watch on Nodes, one kernel thread that applies and verifies, a status writer, metrics and probes
+ * over HTTP. {@code palisade agent} (the CLI's composition root) calls {@link #run(AgentConfig)};
+ * tests call {@link #start}.
+ */
+public final class AgentMain {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AgentMain.class);
+
+    private AgentMain() {
+    }
+
+    /**
+     * Runs until the JVM is asked to stop (SIGTERM). The Kubernetes client is configured the usual way:
+     * in-cluster service account, else kubeconfig. On stop, the kernel's tables stay and keep enforcing.
+     */
+    public static void run(AgentConfig config) throws InterruptedException {
+        CountDownLatch stop = new CountDownLatch(1);
+        try (KubernetesClient client = new KubernetesClientBuilder().build();
+             Agent agent = start(config, client, LibNftables::open)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "palisade-shutdown"));
+            LOG.info("agent for node {} running{}; metrics and probes on port {}", config.node(),
+                    config.cni().map(c -> ", CNI mode (" + c.confFile() + ")").orElse(""), agent.httpPort());
+            stop.await();
+            LOG.info("agent for node {} stopping; the tables stay in the kernel", config.node());
+        }
+    }
+
+    /** For tests and benchmarks: flags as in {@link AgentConfig#parse}, over the environment. */
+    public static void main(String[] args) throws InterruptedException {
+        run(AgentConfig.parse(Arrays.asList(args), System.getenv()));
+    }
+
+    /**
+     * Wires and starts an agent on the given client; returns at once.
+     *
+     * @param kernel opens the nftables port; called once, on the sync thread, after it entered the node's namespace
+     */
+    public static Agent start(AgentConfig config, KubernetesClient client, Supplier<Nftables> kernel) {
+        AgentMetrics metrics = new AgentMetrics();
+        Inputs inputs = new Inputs();
+        StatusReporter status = new StatusReporter(client, config.node(), metrics, config.backoff());
+        Optional<CniPlane> cni = config.cni().map(c -> new CniPlane(c, config.node(), config.clusterCidrs(),
+                new RouteTable(config.netns()), metrics));
+        SyncLoop loop = new SyncLoop(new SyncLoop.Settings(config.node(), config.pendingGuard(), config.pendingCidrs(),
+                config.verifyInterval(), config.backoff(), config.netns()), kernel, cni, inputs, metrics, status);
+        RuleSetWatch ruleSets = new RuleSetWatch(client, config.node(), inputs, metrics, config.backoff(), status);
+        NodeWatch nodes = new NodeWatch(client, config.node(), config.cni().isPresent(), inputs);
+        HttpEndpoints http;
+        try {
+            http = new HttpEndpoints(config.http(), metrics, loop::healthy, loop::ready);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + config.http(), e);
+        }
+        loop.start();
+        nodes.start();
+        ruleSets.start();
+        return new Agent(ruleSets, nodes, status, loop, metrics, http);
+    }
+}

@@ -1,0 +1,82 @@
+package dev.palisade.agent.cni;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Where the host keeps CNI plugins and configuration, and how pods are wired (CNI mode only).
+ *
+ * @param binDir       the host's CNI plugin directory (the chart copies Debian's plugins there)
+ * @param confDir      the host's CNI configuration directory, which the container runtime reads
+ * @param confName     the configuration list's file name; {@code 10-} sorts it before most others
+ * @param mtu          the pods' interface MTU; 0 leaves the plugin's default
+ * @param ipamDataDir  where host-local keeps its leases; empty: the plugin's default
+ *                     ({@code /var/lib/cni/networks}). Simulated nodes on one host need one each.
+ */
+public record CniSettings(Path binDir, Path confDir, String confName, int mtu, Optional<Path> ipamDataDir) {
+
+    public static final String CONF_NAME = "10-palisade.conflist";
+    public static final String NETWORK_NAME = "palisade";
+
+    /** Where each kind of cluster puts them. */
+    public enum Preset {
+        /** kind (and most kubeadm clusters): the containerd defaults. */
+        KIND(Path.of("/opt/cni/bin"), Path.of("/etc/cni/net.d")),
+        /** k3s and k3d: k3s's own containerd configuration. */
+        K3S(Path.of("/var/lib/rancher/k3s/data/current/bin"), Path.of("/var/lib/rancher/k3s/agent/etc/cni/net.d"));
+
+        private final Path binDir;
+        private final Path confDir;
+
+        Preset(Path binDir, Path confDir) {
+            this.binDir = binDir;
+            this.confDir = confDir;
+        }
+
+        public CniSettings settings() {
+            return new CniSettings(binDir, confDir, CONF_NAME, 0, Optional.empty());
+        }
+
+        public static Preset parse(String name) {
+            try {
+                return valueOf(name.trim().toUpperCase(Locale.ROOT).replace("K3D", "K3S"));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown CNI preset \"" + name + "\" (kind, k3s, k3d)", e);
+            }
+        }
+    }
+
+    public CniSettings {
+        Objects.requireNonNull(binDir, "binDir");
+        Objects.requireNonNull(confDir, "confDir");
+        Objects.requireNonNull(ipamDataDir, "ipamDataDir");
+        if (confName == null || !confName.endsWith(".conflist") || confName.contains("/")) {
+            throw new IllegalArgumentException("CNI configuration file name must end in .conflist: " + confName);
+        }
+        if (mtu < 0 || mtu > 65535) {
+            throw new IllegalArgumentException("bad MTU " + mtu);
+        }
+    }
+
+    public Path confFile() {
+        return confDir.resolve(confName);
+    }
+
+    public CniSettings withBinDir(Path dir) {
+        return new CniSettings(dir, confDir, confName, mtu, ipamDataDir);
+    }
+
+    public CniSettings withConfDir(Path dir) {
+        return new CniSettings(binDir, dir, confName, mtu, ipamDataDir);
+    }
+
+    public CniSettings withMtu(int m) {
+        return new CniSettings(binDir, confDir, confName, m, ipamDataDir);
+    }
+
+    public CniSettings withIpamDataDir(Path dir) {
+        return new CniSettings(binDir, confDir, confName, mtu, Optional.ofNullable(dir));
+    }
+}

@@ -1,0 +1,301 @@
+package dev.palisade.agent.sync;
+
+import dev.palisade.agent.cni.CniPlane;
+import dev.palisade.agent.cni.NodeNetwork;
+import dev.palisade.agent.telemetry.AgentMetrics;
+import dev.palisade.dataplane.kernel.Nftables;
+import dev.palisade.dataplane.nft.Table;
+import dev.palisade.dataplane.readback.Drift;
+import dev.palisade.dataplane.sync.ApplyException;
+import dev.palisade.dataplane.sync.ApplyResult;
+import dev.palisade.dataplane.sync.Backoff;
+import dev.palisade.dataplane.sync.TableSync;
+import dev.palisade.model.Cidr;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * The agent's one kernel thread. It owns the libnftables context (which is confined to the thread
+ * that opened it, in that thread's network namespace) and so everything that changes the node's
+ * kernel: the policy table through {@link TableSync}, and in CNI mode the NAT table, the routes and
+ * the CNI configuration through {@link CniPlane}.
+ *
+ * <p>It reconciles the whole newest state, never single events: each pass takes the newest decoded
+ * rule set and nodes from {@link Inputs}, builds the desired table and lets {@link TableSync} apply
+ * it (the first apply of the process replaces the table whole; later ones send element deltas when
+ * only membership changed). A refused transaction changes nothing; the loop keeps the last good
+ * state, reports the error on the status and retries with {@link Backoff}. Every
+ * {@code verifyInterval} it reads the table back and replaces it if it drifted. It never deletes
+ * or flushes a table: not on error, not on start, not on stop.
+ */
+public final class SyncLoop implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SyncLoop.class);
+    private static final int ERROR_TEXT_LIMIT = 600;
+
+    /** What the loop needs of the agent's configuration. */
+    public record Settings(String node, boolean guard, List<Cidr> pendingCidrs, Duration verifyInterval,
+                           Backoff backoff, Optional<String> netns) {
+        public Settings {
+            Objects.requireNonNull(node, "node");
+            pendingCidrs = List.copyOf(pendingCidrs);
+        }
+    }
+
+    private final Settings settings;
+    private final Supplier<Nftables> kernel;
+    private final Optional<CniPlane> cni;
+    private final Inputs inputs;
+    private final AgentMetrics metrics;
+    private final StatusSink status;
+    private final Thread thread;
+    private final CompletableFuture<Void> firstFullApply = new CompletableFuture<>();
+    private final RandomGenerator random = RandomGenerator.getDefault();
+    private volatile boolean closed;
+    private volatile boolean fatal;
+    private volatile long heartbeat = System.nanoTime();
+
+    // confined to the loop's thread
+    private TableSync sync;
+    private Nftables nft;
+    private RuleSetRevision translatedFrom;
+    private List<Cidr> translatedPending;
+    private Table desired;
+    private Table applied;
+    private RuleSetRevision appliedRevision;
+    private int failures;
+    private long nextRetry;
+    private long nextVerify = Long.MAX_VALUE;
+    private boolean cniInPlace;
+    private Map<String, NodeNetwork> cniNodes;
+    private boolean waitingLogged;
+
+    public SyncLoop(Settings settings, Supplier<Nftables> kernel, Optional<CniPlane> cni, Inputs inputs,
+                    AgentMetrics metrics, StatusSink status) {
+        this.settings = settings;
+        this.kernel = kernel;
+        this.cni = cni;
+        this.inputs = inputs;
+        this.metrics = metrics;
+        this.status = status;
+        this.thread = new Thread(this::run, "palisade-sync");
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** True once the first full apply succeeded (and, in CNI mode, the CNI configuration is in place). */
+    public boolean ready() {
+        return firstFullApply.isDone() && !firstFullApply.isCompletedExceptionally();
+    }
+
+    public CompletableFuture<Void> firstFullApply() {
+        return firstFullApply;
+    }
+
+    /** The loop thread runs and has passed its loop recently. */
+    public boolean healthy() {
+        long staleAfter = settings.verifyInterval().multipliedBy(2).plusSeconds(60).toNanos();
+        return !fatal && thread.isAlive() && System.nanoTime() - heartbeat < staleAfter;
+    }
+
+    private void run() {
+        try {
+            settings.netns().ifPresent(NetnsEntry::enter);
+            nft = kernel.get();
+        } catch (RuntimeException | Error e) {
+            fatal = true;
+            firstFullApply.completeExceptionally(e);
+            LOG.error("cannot open nftables{}: {}", settings.netns().map(n -> " in network namespace " + n).orElse(""),
+                    e.toString());
+            return;
+        }
+        sync = new TableSync(nft);
+        LOG.info("sync loop for node {} started{}", settings.node(),
+                settings.netns().map(n -> " in network namespace " + n).orElse(""));
+        try {
+            while (!closed) {
+                heartbeat = System.nanoTime();
+                try {
+                    pass();
+                } catch (RuntimeException e) {
+                    // a bug or an unexpected kernel answer: keep the last good state, back off, try again
+                    failures++;
+                    nextRetry = System.nanoTime() + settings.backoff().delay(failures, random).toNanos();
+                    LOG.error("sync pass failed (attempt {}); the kernel keeps its last good state", failures, e);
+                }
+                inputs.await(waitNanos());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            nft.close(); // the tables stay in the kernel and keep enforcing
+        }
+    }
+
+    private long waitNanos() {
+        long now = System.nanoTime();
+        long until = nextVerify;
+        if (nextRetry != 0) {
+            until = Math.min(until, nextRetry);
+        }
+        if (ready() && cni.isPresent() && !cniInPlace) {
+            until = Math.min(until, now + settings.backoff().delay(Math.max(1, failures), random).toNanos());
+        }
+        return Math.max(1_000_000L, until - now);
+    }
+
+    private void pass() {
+        long now = System.nanoTime();
+        Optional<RuleSetRevision> rs = inputs.ruleSet();
+        Optional<Map<String, NodeNetwork>> nodes = inputs.nodes();
+        boolean needNodes = (settings.guard() && settings.pendingCidrs().isEmpty()) || cni.isPresent();
+        if (rs.isEmpty() || (needNodes && nodes.isEmpty())) {
+            if (!waitingLogged) {
+                LOG.info("waiting for {}", rs.isEmpty() ? "node " + settings.node() + "'s PalisadeNodeRuleSet"
+                        : "the Node objects (pod CIDRs for the pending guard)");
+                waitingLogged = true;
+            }
+            return;
+        }
+        RuleSetRevision revision = rs.get();
+        List<Cidr> pending = pendingCidrs(nodes);
+        if (revision != translatedFrom || !pending.equals(translatedPending)) {
+            desired = DesiredTable.of(revision.rules(), settings.guard(), pending);
+            translatedFrom = revision;
+            translatedPending = pending;
+        }
+        boolean retryDue = nextRetry != 0 && now >= nextRetry;
+        if (!desired.equals(applied) && (nextRetry == 0 || retryDue)) {
+            apply(revision);
+        } else if (desired.equals(applied) && revision != appliedRevision) {
+            appliedRevision = revision; // same table, newer revision (e.g. only a peer's name changed)
+            metrics.ruleSet(revision.revision(), inputs.newestRevision(), revision.grants(), revision.rules().localPods().size());
+            status.report(revision, null);
+        } else {
+            metrics.newestRevision(inputs.newestRevision());
+        }
+        if (!ready()) {
+            return;
+        }
+        boolean verifyDue = now >= nextVerify;
+        if (cni.isPresent()) {
+            Map<String, NodeNetwork> n = nodes.orElse(Map.of());
+            if (verifyDue || !cniInPlace || !n.equals(cniNodes)) {
+                cniInPlace = cni.get().sync(n, nft, verifyDue);
+                cniNodes = n;
+            }
+        }
+        if (verifyDue) {
+            verify();
+            nextVerify = System.nanoTime() + settings.verifyInterval().toNanos();
+        }
+    }
+
+    private List<Cidr> pendingCidrs(Optional<Map<String, NodeNetwork>> nodes) {
+        if (!settings.guard()) {
+            return List.of();
+        }
+        if (!settings.pendingCidrs().isEmpty()) {
+            return settings.pendingCidrs();
+        }
+        NodeNetwork self = nodes.orElse(Map.of()).get(settings.node());
+        if (self == null || self.podCidrs().isEmpty()) {
+            if (translatedPending == null || !translatedPending.isEmpty()) {
+                LOG.warn("node {} has no spec.podCIDRs: the pending guard covers nothing (pass --pending-cidr for a "
+                        + "CNI that allocates elsewhere)", settings.node());
+            }
+            return List.of();
+        }
+        return self.podCidrs();
+    }
+
+    private void apply(RuleSetRevision revision) {
+        try {
+            ApplyResult r = sync.apply(desired);
+            applied = desired;
+            appliedRevision = revision;
+            failures = 0;
+            nextRetry = 0;
+            metrics.applied(r.mode().label(), r.duration().toNanos() / 1e9, r.elements());
+            metrics.ruleSet(revision.revision(), inputs.newestRevision(), revision.grants(), revision.rules().localPods().size());
+            LOG.info("revision {} ({}): {}", revision.revision(), shortHash(revision.hash()), r);
+            status.report(revision, null);
+            if (!firstFullApply.isDone() && r.mode() == ApplyResult.Mode.FULL) {
+                nextVerify = System.nanoTime() + settings.verifyInterval().toNanos();
+                metrics.ready();
+                firstFullApply.complete(null);
+            }
+        } catch (ApplyException e) {
+            failures++;
+            Duration delay = settings.backoff().delay(failures, random);
+            nextRetry = System.nanoTime() + delay.toNanos();
+            metrics.applyFailed(e.mode().label());
+            LOG.warn("revision {} ({}) not applied (attempt {}, retry in {} ms); the kernel keeps {}: {}",
+                    revision.revision(), shortHash(revision.hash()), failures, delay.toMillis(),
+                    appliedRevision == null ? "what it had" : "revision " + appliedRevision.revision(), e.getMessage());
+            status.report(appliedRevision, "revision " + revision.revision() + " not applied: " + truncate(e.getMessage()));
+        }
+    }
+
+    private void verify() {
+        if (applied == null) {
+            return;
+        }
+        try {
+            Drift drift = sync.verify();
+            if (drift.isEmpty()) {
+                metrics.verified("in_sync");
+                LOG.debug("table in sync with revision {}", appliedRevision.revision());
+                return;
+            }
+            metrics.verified("drift");
+            LOG.warn("the kernel's table drifted from revision {}: {}; replacing it", appliedRevision.revision(),
+                    truncate(drift.summary()));
+            ApplyResult r = sync.repair();
+            metrics.driftRepaired();
+            metrics.applied(r.mode().label(), r.duration().toNanos() / 1e9, r.elements());
+            LOG.info("repaired: {}", r);
+        } catch (ApplyException e) {
+            metrics.applyFailed(e.mode().label());
+            failures++;
+            nextRetry = System.nanoTime() + settings.backoff().delay(failures, random).toNanos();
+            applied = null; // the next pass replaces the table whole (TableSync knows it must)
+            LOG.warn("repair refused by the kernel (retrying): {}", e.getMessage());
+        } catch (RuntimeException e) {
+            metrics.verified("error");
+            LOG.warn("cannot read the table back: {}", e.toString());
+        }
+    }
+
+    private static String shortHash(String hash) {
+        return hash.length() > 12 ? hash.substring(0, 12) : hash;
+    }
+
+    private static String truncate(String s) {
+        return s == null || s.length() <= ERROR_TEXT_LIMIT ? s : s.substring(0, ERROR_TEXT_LIMIT) + "...";
+    }
+
+    /** Stops the loop; the kernel's tables stay as they are and keep enforcing. */
+    @Override
+    public void close() {
+        closed = true;
+        inputs.nudge();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package dev.palisade.agent.sync;
+
+import dev.palisade.dataplane.nft.Table;
+import dev.palisade.dataplane.nft.TableDelta;
+import dev.palisade.dataplane.render.NftRenderer;
+import dev.palisade.model.Cidr;
+import dev.palisade.model.IpAddress;
+import dev.palisade.ruleset.DirectionRules;
+import dev.palisade.ruleset.NodeRuleSet;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PendingGuardTest {
+
+    private static NodeRuleSet pods(String... ips) {
+        TreeSet<IpAddress> local = new TreeSet<>();
+        for (String ip : ips) {
+            local.add(IpAddress.parse(ip));
+        }
+        return new NodeRuleSet("n1", local, DirectionRules.NONE, DirectionRules.NONE);
+    }
+
+    @Test
+    void guardRulesComeRightAfterEstablishedAndBeforeTheIsolationJumps() {
+        Table t = DesiredTable.of(pods("10.244.1.5"), true, List.of(Cidr.parse("10.244.1.0/24"), Cidr.parse("fd00:1::/64")));
+        String text = NftRenderer.table(t);
+        String forward = text.substring(text.indexOf("chain forward"), text.indexOf("}", text.indexOf("chain forward")));
+        List<String> lines = forward.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        assertEquals("ct state established,related accept", lines.get(2), forward);
+        assertEquals("ip saddr @pend4 ip saddr != @pods4 counter drop comment \"pod not yet known to palisade\"", lines.get(3));
+        assertEquals("ip daddr @pend4 ip daddr != @pods4 counter drop comment \"pod not yet known to palisade\"", lines.get(4));
+        assertEquals("ip6 saddr @pend6 ip6 saddr != @pods6 counter drop comment \"pod not yet known to palisade\"", lines.get(5));
+        assertEquals("ip6 daddr @pend6 ip6 daddr != @pods6 counter drop comment \"pod not yet known to palisade\"", lines.get(6));
+        assertTrue(lines.get(7).contains("jump egress4"), forward);
+
+        String input = text.substring(text.indexOf("chain input"), text.indexOf("}", text.indexOf("chain input")));
+        assertTrue(input.contains("ip saddr @pend4 ip saddr != @pods4 counter drop"), input);
+        assertFalse(input.contains("daddr @pend"), "a pod's own node answers it: input guards sources only");
+        assertTrue(text.contains("set pend4 {"), text);
+        assertTrue(text.contains("10.244.1.0/24"), text);
+        assertTrue(text.contains("fd00:1::/64"), text);
+    }
+
+    @Test
+    void aPodCidrArrivingLaterIsAMembershipChangeNotANewShape() {
+        Table without = DesiredTable.of(pods("10.244.1.5"), true, List.of());
+        Table with = DesiredTable.of(pods("10.244.1.5", "10.244.1.6"), true, List.of(Cidr.parse("10.244.1.0/24")));
+        var delta = TableDelta.between(without, with);
+        assertTrue(delta.isPresent());
+        assertEquals(2, delta.get().size());
+    }
+
+    @Test
+    void offMeansTheTranslatorsTableUnchanged() {
+        Table t = DesiredTable.of(pods("10.244.1.5"), false, List.of(Cidr.parse("10.244.1.0/24")));
+        assertFalse(NftRenderer.table(t).contains("pend4"));
+    }
+}

@@ -1,0 +1,157 @@
+package dev.palisade.agent.sync;
+
+import dev.palisade.agent.cni.NodeNetwork;
+import dev.palisade.agent.telemetry.AgentMetrics;
+import dev.palisade.dataplane.kernel.RecordingNftables;
+import dev.palisade.dataplane.sync.Backoff;
+import dev.palisade.model.Cidr;
+import dev.palisade.model.IpAddress;
+import dev.palisade.model.Protocol;
+import dev.palisade.ruleset.DirectionRules;
+import dev.palisade.ruleset.Grant;
+import dev.palisade.ruleset.NodeRuleSet;
+import dev.palisade.ruleset.PeerSet;
+import dev.palisade.ruleset.PortRange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** The loop against the recording fake: which transactions it sends, what it reports, when it retries. */
+class SyncLoopTest {
+
+    private static final Backoff FAST = new Backoff(Duration.ofMillis(20), Duration.ofMillis(100), 2.0, 0.0);
+
+    private final RecordingNftables nft = new RecordingNftables();
+    private final Inputs inputs = new Inputs();
+    private final AgentMetrics metrics = new AgentMetrics();
+    private final List<String> reports = Collections.synchronizedList(new ArrayList<>());
+    private SyncLoop loop;
+
+    @AfterEach
+    void stop() {
+        if (loop != null) {
+            loop.close();
+        }
+    }
+
+    private void start(Duration verify) {
+        loop = new SyncLoop(new SyncLoop.Settings("n1", true, List.of(), verify, FAST, Optional.empty()),
+                () -> nft, Optional.empty(), inputs, metrics,
+                (applied, error) -> reports.add((applied == null ? "-" : applied.revision() + "/" + applied.hash())
+                        + (error == null ? "" : " error")));
+        loop.start();
+    }
+
+    private static RuleSetRevision revision(long n, String... pods) {
+        TreeSet<IpAddress> local = new TreeSet<>();
+        for (String p : pods) {
+            local.add(IpAddress.parse(p));
+        }
+        Grant g = new Grant("default/web", 0, local, new PeerSet(false, new TreeSet<>(List.of(IpAddress.parse("10.244.2.9"))),
+                List.of()), List.of(new PortRange(Protocol.TCP, 80, 80)));
+        DirectionRules in = new DirectionRules(local, List.of(g));
+        return new RuleSetRevision(n, "hash" + n, new NodeRuleSet("n1", local, in, DirectionRules.NONE));
+    }
+
+    private void nodes() {
+        inputs.nodes(Map.of("n1", new NodeNetwork("n1", List.of(Cidr.parse("10.244.1.0/24")),
+                List.of(IpAddress.parse("10.0.0.1")))));
+    }
+
+    @Test
+    void waitsForTheNodesPodCidrBeforeTheFirstApplySoARestartNeverDropsTheGuard() throws Exception {
+        start(Duration.ofHours(1));
+        inputs.ruleSet(revision(1, "10.244.1.5"));
+        Thread.sleep(200);
+        assertTrue(nft.appliedScripts().isEmpty(), "applied without knowing the pending ranges");
+        assertFalse(loop.ready());
+        nodes();
+        loop.firstFullApply().get(5, TimeUnit.SECONDS);
+        String first = nft.appliedScripts().get(0);
+        assertTrue(first.contains("add table inet palisade\ndelete table inet palisade\n"), first);
+        assertTrue(first.contains("10.244.1.0/24"), first);
+        assertTrue(loop.ready());
+        eventually(() -> reports.contains("1/hash1"), reports::toString);
+    }
+
+    @Test
+    void membershipChangesAreIncrementalAndEachAppliedRevisionIsReported() throws Exception {
+        start(Duration.ofHours(1));
+        nodes();
+        inputs.ruleSet(revision(1, "10.244.1.5"));
+        loop.firstFullApply().get(5, TimeUnit.SECONDS);
+        inputs.ruleSet(revision(2, "10.244.1.5", "10.244.1.6"));
+        eventually(() -> nft.appliedScripts().size() == 2, () -> nft.calls().toString());
+        String delta = nft.appliedScripts().get(1);
+        assertTrue(delta.startsWith("add element inet palisade "), delta);
+        assertFalse(delta.contains("delete table"), delta);
+        eventually(() -> reports.contains("2/hash2"), reports::toString);
+        assertEquals(1.0, metrics.applyCount("incremental", "ok"));
+    }
+
+    @Test
+    void aRefusedTransactionKeepsTheLastGoodStateReportsAndRetriesWithAFullReplacement() throws Exception {
+        start(Duration.ofHours(1));
+        nodes();
+        inputs.ruleSet(revision(1, "10.244.1.5"));
+        loop.firstFullApply().get(5, TimeUnit.SECONDS);
+        nft.failNext(1, "Error: Could not process rule: No buffer space available");
+        inputs.ruleSet(revision(2, "10.244.1.5", "10.244.1.6"));
+        eventually(() -> reports.contains("1/hash1 error"), reports::toString);
+        eventually(() -> reports.contains("2/hash2"), reports::toString);
+        List<String> scripts = nft.appliedScripts();
+        assertEquals(2, scripts.size(), scripts.toString());
+        assertTrue(scripts.get(1).contains("delete table inet palisade"), "after a failure, a full replacement");
+        assertEquals(1.0, metrics.applyCount("incremental", "error"));
+        assertTrue(nft.calls().stream().noneMatch(c -> c.text().startsWith("flush")), "never a flush");
+    }
+
+    @Test
+    void driftFoundByVerificationIsRepairedWithTheLastAppliedTable() throws Exception {
+        start(Duration.ofMillis(100));
+        nodes();
+        inputs.ruleSet(revision(1, "10.244.1.5"));
+        loop.firstFullApply().get(5, TimeUnit.SECONDS);
+        // someone deleted every set and chain of the table
+        nft.setJsonState("{\"nftables\": [{\"table\": {\"family\": \"inet\", \"name\": \"palisade\", \"handle\": 1}}]}");
+        eventually(() -> metrics.driftRepairCount() >= 1, metrics::text);
+        String repair = nft.appliedScripts().get(1);
+        assertEquals(nft.appliedScripts().get(0), repair);
+    }
+
+    @Test
+    void aNewRevisionWithTheSameTableIsReportedWithoutATransaction() throws Exception {
+        start(Duration.ofHours(1));
+        nodes();
+        inputs.ruleSet(revision(1, "10.244.1.5"));
+        loop.firstFullApply().get(5, TimeUnit.SECONDS);
+        RuleSetRevision same = new RuleSetRevision(2, "hash2", revision(1, "10.244.1.5").rules());
+        inputs.ruleSet(same);
+        eventually(() -> reports.contains("2/hash2"), reports::toString);
+        assertEquals(1, nft.appliedScripts().size());
+    }
+
+    static void eventually(BooleanSupplier condition, java.util.function.Supplier<String> seen) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("not within 10 s: " + seen.get());
+            }
+            Thread.sleep(10);
+        }
+    }
+}
