@@ -93,6 +93,8 @@ public final class PodTopology implements AutoCloseable {
             netns.execInside("sysctl", "-qw", "net.ipv4.ip_local_port_range=10000 65000");
             ip(n, "link", "set", veth, "up");
             node.execInside("sysctl", "-qw", "net.ipv4.conf." + veth + ".proxy_arp=1");
+            // proxy ARP answers after a random delay of up to 0.8 s by default; Calico sets 0 too
+            node.execInside("sysctl", "-qw", "net.ipv4.neigh." + veth + ".proxy_delay=0");
             ip(n, "route", "add", address + "/32", "dev", veth);
         }
     }
