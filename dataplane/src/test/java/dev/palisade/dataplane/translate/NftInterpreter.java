@@ -1,0 +1,229 @@
+package dev.palisade.dataplane.translate;
+
+import dev.palisade.dataplane.nft.Chain;
+import dev.palisade.dataplane.nft.Element;
+import dev.palisade.dataplane.nft.Field;
+import dev.palisade.dataplane.nft.KeyType;
+import dev.palisade.dataplane.nft.Match;
+import dev.palisade.dataplane.nft.NamedSet;
+import dev.palisade.dataplane.nft.Rule;
+import dev.palisade.dataplane.nft.Table;
+import dev.palisade.dataplane.nft.Value;
+import dev.palisade.dataplane.nft.Verdict;
+import dev.palisade.dataplane.render.NftRenderer;
+import dev.palisade.model.IpAddress;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Walks a packet through the nftables model the way the kernel would, for tests: the base chains
+ * of one hook in priority order, each rule's matches, jumps and returns, and the chain policy.
+ *
+ * <ul>
+ *   <li>{@code ct state} matches the packet's conntrack state.</li>
+ *   <li>{@code ip ...} / {@code ip6 ...} carry an implicit "the packet is IPv4 / IPv6" dependency
+ *       in an {@code inet} table: on a packet of the other family the whole match fails, negated
+ *       or not.</li>
+ *   <li>A set lookup hits when some element holds the packet's key: exact sets by equality of
+ *       every field, interval sets by every field lying inside the element's range.</li>
+ *   <li>{@code accept} ends the base chain (later base chains of the hook still run), {@code drop}
+ *       ends the packet; {@code jump} runs the target and comes back on {@code return} or at its
+ *       end; {@code return} or the end of a base chain applies the chain's policy.</li>
+ * </ul>
+ *
+ * It refuses what the kernel would refuse: a lookup in a missing set, a key whose fields do not
+ * fit the set's type, a jump to a missing or base chain, a jump loop.
+ */
+public final class NftInterpreter {
+
+    /** A netfilter hook the table attaches to. */
+    public enum Hook {
+        FORWARD("forward"), INPUT("input");
+
+        private final String nft;
+
+        Hook(String nft) {
+            this.nft = nft;
+        }
+
+        public String nft() {
+            return nft;
+        }
+    }
+
+    /** The header fields the rules can look at. */
+    public record Packet(IpAddress src, IpAddress dst, int l4proto, int dport, String ctState) {
+        public Packet {
+            if (src.family() != dst.family()) {
+                throw new IllegalArgumentException("packet mixes address families");
+            }
+        }
+
+        /** The first packet of a connection. */
+        public static Packet first(IpAddress src, IpAddress dst, int l4proto, int dport) {
+            return new Packet(src, dst, l4proto, dport, "new");
+        }
+    }
+
+    /** The final verdict and the rules that matched on the way, for failure messages. */
+    public record Trace(boolean accepted, List<String> steps) {
+        @Override
+        public String toString() {
+            return (accepted ? "ACCEPT" : "DROP") + " via " + steps;
+        }
+    }
+
+    private static final int MAX_JUMP_DEPTH = 16;
+
+    private enum Outcome { ACCEPT, DROP, CONTINUE }
+
+    private NftInterpreter() {
+    }
+
+    public static Trace run(Table table, Hook hook, Packet packet) {
+        List<String> steps = new ArrayList<>();
+        List<Chain> bases = table.chains().stream()
+                .filter(c -> c.isBase() && c.hook().hook().equals(hook.nft()))
+                .sorted(Comparator.comparingInt(c -> c.hook().priority()))
+                .toList();
+        for (Chain base : bases) {
+            Outcome o = runChain(table, base, packet, steps, 0);
+            if (o == Outcome.CONTINUE) {
+                Verdict policy = base.hook().policy();
+                steps.add(base.name() + ": policy " + policy.kind());
+                o = terminal(policy);
+            }
+            if (o == Outcome.DROP) {
+                return new Trace(false, steps);
+            }
+        }
+        return new Trace(true, steps);
+    }
+
+    public static boolean accepts(Table table, Hook hook, Packet packet) {
+        return run(table, hook, packet).accepted();
+    }
+
+    private static Outcome terminal(Verdict policy) {
+        return switch (policy.kind()) {
+            case ACCEPT -> Outcome.ACCEPT;
+            case DROP -> Outcome.DROP;
+            default -> throw new IllegalStateException("a chain policy is accept or drop, not " + policy.kind());
+        };
+    }
+
+    /** ACCEPT or DROP when a terminal verdict was reached, CONTINUE on return or at the chain's end. */
+    private static Outcome runChain(Table table, Chain chain, Packet packet, List<String> steps, int depth) {
+        for (Rule rule : chain.rules()) {
+            if (!rule.matches().stream().allMatch(m -> matches(table, m, packet))) {
+                continue;
+            }
+            steps.add(chain.name() + ": " + NftRenderer.rule(rule));
+            Verdict v = rule.verdict();
+            switch (v.kind()) {
+                case ACCEPT:
+                    return Outcome.ACCEPT;
+                case DROP:
+                    return Outcome.DROP;
+                case RETURN:
+                    return Outcome.CONTINUE;
+                case JUMP:
+                    if (depth >= MAX_JUMP_DEPTH) {
+                        throw new IllegalStateException("jump loop through " + chain.name());
+                    }
+                    Chain target = table.chain(v.target())
+                            .orElseThrow(() -> new IllegalStateException("jump to missing chain " + v.target()));
+                    if (target.isBase()) {
+                        throw new IllegalStateException("jump to base chain " + target.name());
+                    }
+                    Outcome o = runChain(table, target, packet, steps, depth + 1);
+                    if (o != Outcome.CONTINUE) {
+                        return o;
+                    }
+                    break;
+                default:
+                    throw new IllegalStateException("unknown verdict " + v);
+            }
+        }
+        return Outcome.CONTINUE;
+    }
+
+    static boolean matches(Table table, Match m, Packet p) {
+        if (m instanceof Match.CtState ct) {
+            return ct.states().contains(p.ctState());
+        }
+        Match.Lookup l = (Match.Lookup) m;
+        NamedSet set = table.set(l.set())
+                .orElseThrow(() -> new IllegalStateException("lookup in missing set @" + l.set()));
+        if (set.type().size() != l.key().size()) {
+            throw new IllegalStateException("key " + l.key() + " does not fit set " + set.name() + " " + set.type());
+        }
+        for (int i = 0; i < l.key().size(); i++) {
+            if (typeOf(l.key().get(i)) != set.type().get(i)) {
+                throw new IllegalStateException("field " + l.key().get(i) + " does not fit " + set.type().get(i)
+                        + " in set " + set.name());
+            }
+        }
+        List<Object> key = new ArrayList<>();
+        for (Field f : l.key()) {
+            Object v = value(f, p);
+            if (v == null) {
+                return false; // the implicit protocol dependency fails: no match, negated or not
+            }
+            key.add(v);
+        }
+        boolean hit = false;
+        for (Element e : set.elements()) {
+            if (holds(e, key)) {
+                hit = true;
+                break;
+            }
+        }
+        return hit != l.negated();
+    }
+
+    private static boolean holds(Element e, List<Object> key) {
+        for (int i = 0; i < key.size(); i++) {
+            if (!contains(e.key().get(i), key.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean contains(Value v, Object point) {
+        if (v instanceof Value.Address a) {
+            return a.range().contains((IpAddress) point);
+        }
+        if (v instanceof Value.Proto pr) {
+            return pr.number() == (Integer) point;
+        }
+        Value.Port port = (Value.Port) v;
+        int x = (Integer) point;
+        return port.first() <= x && x <= port.last();
+    }
+
+    /** The packet's value of a field, or null when the field's family dependency does not hold. */
+    private static Object value(Field f, Packet p) {
+        boolean v4 = p.src().isV4();
+        return switch (f) {
+            case IP_SADDR -> v4 ? p.src() : null;
+            case IP_DADDR -> v4 ? p.dst() : null;
+            case IP6_SADDR -> v4 ? null : p.src();
+            case IP6_DADDR -> v4 ? null : p.dst();
+            case L4PROTO -> p.l4proto();
+            case TH_DPORT -> p.dport();
+        };
+    }
+
+    private static KeyType typeOf(Field f) {
+        return switch (f) {
+            case IP_SADDR, IP_DADDR -> KeyType.IPV4_ADDR;
+            case IP6_SADDR, IP6_DADDR -> KeyType.IPV6_ADDR;
+            case L4PROTO -> KeyType.INET_PROTO;
+            case TH_DPORT -> KeyType.INET_SERVICE;
+        };
+    }
+}
