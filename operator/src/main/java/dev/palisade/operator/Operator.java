@@ -5,6 +5,7 @@ import dev.palisade.operator.telemetry.HttpEndpoints;
 import dev.palisade.operator.telemetry.OperatorMetrics;
 import dev.palisade.operator.watch.ClusterCache;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
 
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,15 +18,18 @@ public final class Operator implements AutoCloseable {
     private final SyncLoop loop;
     private final OperatorMetrics metrics;
     private final HttpEndpoints http;
+    private final LeaderElector elector;
     private final CompletableFuture<?> election;
+    private volatile boolean crashed;
 
     Operator(KubernetesClient client, ClusterCache cache, SyncLoop loop, OperatorMetrics metrics, HttpEndpoints http,
-             CompletableFuture<?> election) {
+             LeaderElector elector, CompletableFuture<?> election) {
         this.client = client;
         this.cache = cache;
         this.loop = loop;
         this.metrics = metrics;
         this.http = http;
+        this.elector = elector;
         this.election = election;
     }
 
@@ -61,6 +65,7 @@ public final class Operator implements AutoCloseable {
      * and a standby takes over only once it expires.
      */
     public void crash() {
+        crashed = true;
         client.close();
         close();
     }
@@ -69,6 +74,10 @@ public final class Operator implements AutoCloseable {
     public void close() {
         election.cancel(true);
         loop.close();
+        if (!crashed) {
+            // Hand over at once rather than after the lease expires; the sync loop has stopped writing.
+            elector.release();
+        }
         cache.close();
         http.close();
         loop.leading(false);

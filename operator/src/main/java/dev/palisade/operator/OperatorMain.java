@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,7 +70,7 @@ public final class OperatorMain {
         metrics.leader(false);
         loop.start();
         cache.start();
-        var election = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
+        LeaderElector elector = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
                         .withName(config.leaseName())
                         .withLock(new LeaseLock(config.namespace(), config.leaseName(), config.identity()))
                         .withLeaseDuration(config.leaseDuration())
@@ -87,7 +88,7 @@ public final class OperatorMain {
                                 },
                                 leader -> LOG.info("leader is {}", leader)))
                         .build())
-                .build().start();
-        return new Operator(client, cache, loop, metrics, http, election);
+                .build();
+        return new Operator(client, cache, loop, metrics, http, elector, elector.start());
     }
 }
