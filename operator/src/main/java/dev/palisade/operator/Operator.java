@@ -9,28 +9,54 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
 
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** A running operator replica, as {@link OperatorMain#start} wired it. Closing it releases the lease. */
 public final class Operator implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Operator.class);
 
     private final KubernetesClient client;
     private final ClusterCache cache;
     private final SyncLoop loop;
     private final OperatorMetrics metrics;
     private final HttpEndpoints http;
-    private final LeaderElector elector;
-    private final CompletableFuture<?> election;
+    private final Supplier<LeaderElector> electors;
+    private volatile LeaderElector elector;
+    private volatile CompletableFuture<?> election;
+    private volatile boolean closed;
     private volatile boolean crashed;
 
     Operator(KubernetesClient client, ClusterCache cache, SyncLoop loop, OperatorMetrics metrics, HttpEndpoints http,
-             LeaderElector elector, CompletableFuture<?> election) {
+             Supplier<LeaderElector> electors) {
         this.client = client;
         this.cache = cache;
         this.loop = loop;
         this.metrics = metrics;
         this.http = http;
-        this.elector = elector;
-        this.election = election;
+        this.electors = electors;
+        campaign();
+    }
+
+    /**
+     * Joins the election; a leader that could not renew in time (the API server was away) stops leading
+     * and joins again as a candidate, its caches warm, instead of exiting.
+     */
+    private synchronized void campaign() {
+        if (closed) {
+            return;
+        }
+        elector = electors.get();
+        election = elector.start();
+        election.whenComplete((r, t) -> {
+            if (!closed) {
+                LOG.info("left the election ({}); joining again", t == null ? "lease lost" : t.toString());
+                campaign();
+            }
+        });
     }
 
     public boolean isLeader() {
@@ -55,11 +81,6 @@ public final class Operator implements AutoCloseable {
         return loop.published();
     }
 
-    /** Completes when the replica stops taking part in the election (closed, or lost the lease). */
-    public CompletableFuture<?> election() {
-        return election;
-    }
-
     /**
      * Dies without a goodbye, as a killed pod does: the client goes first, so the lease is not released
      * and a standby takes over only once it expires.
@@ -72,6 +93,9 @@ public final class Operator implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            closed = true;
+        }
         election.cancel(true);
         loop.close();
         if (!crashed) {

@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 
 /**
  * The operator's wiring, by hand: informers into a cache, a sync loop that compiles and publishes
@@ -39,8 +40,6 @@ public final class OperatorMain {
         try (KubernetesClient client = new KubernetesClientBuilder().build();
              Operator operator = start(config, client)) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "palisade-shutdown"));
-            // A replica that lost the lease exits (and is restarted) rather than risk writing beside a new leader.
-            operator.election().whenComplete((r, t) -> stop.countDown());
             LOG.info("operator {} running; metrics and health on port {}", config.identity(), operator.httpPort());
             stop.await();
             LOG.info("operator {} stopping", config.identity());
@@ -70,7 +69,7 @@ public final class OperatorMain {
         metrics.leader(false);
         loop.start();
         cache.start();
-        LeaderElector elector = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
+        Supplier<LeaderElector> electors = () -> client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
                         .withName(config.leaseName())
                         .withLock(new LeaseLock(config.namespace(), config.leaseName(), config.identity()))
                         .withLeaseDuration(config.leaseDuration())
@@ -89,6 +88,6 @@ public final class OperatorMain {
                                 leader -> LOG.info("leader is {}", leader)))
                         .build())
                 .build();
-        return new Operator(client, cache, loop, metrics, http, elector, elector.start());
+        return new Operator(client, cache, loop, metrics, http, electors);
     }
 }
