@@ -1,6 +1,7 @@
 package dev.palisade.dataplane.nft;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedSet;
@@ -33,15 +34,42 @@ public record TableDelta(List<SetChange> changes) {
         for (int i = 0; i < to.sets().size(); i++) {
             NamedSet before = from.sets().get(i);
             NamedSet after = to.sets().get(i);
-            SortedSet<Element> removed = new TreeSet<>(before.elements());
-            removed.removeAll(after.elements());
-            SortedSet<Element> added = new TreeSet<>(after.elements());
-            added.removeAll(before.elements());
+            if (before == after) {
+                continue;
+            }
+            SortedSet<Element> removed = new TreeSet<>();
+            SortedSet<Element> added = new TreeSet<>();
+            difference(before.elements(), after.elements(), removed, added);
             if (!removed.isEmpty() || !added.isEmpty()) {
                 changes.add(new SetChange(after.name(), removed, added));
             }
         }
         return Optional.of(new TableDelta(changes));
+    }
+
+    /**
+     * One merge walk over two sets in their common (natural) order: linear in their sizes, with no
+     * copy of either, so a one-element change to a table of 100,000 elements costs one pass.
+     */
+    private static void difference(SortedSet<Element> before, SortedSet<Element> after,
+                                   SortedSet<Element> removed, SortedSet<Element> added) {
+        Iterator<Element> b = before.iterator();
+        Iterator<Element> a = after.iterator();
+        Element x = b.hasNext() ? b.next() : null;
+        Element y = a.hasNext() ? a.next() : null;
+        while (x != null || y != null) {
+            int c = x == null ? 1 : y == null ? -1 : x.compareTo(y);
+            if (c < 0) {
+                removed.add(x);
+                x = b.hasNext() ? b.next() : null;
+            } else if (c > 0) {
+                added.add(y);
+                y = a.hasNext() ? a.next() : null;
+            } else {
+                x = b.hasNext() ? b.next() : null;
+                y = a.hasNext() ? a.next() : null;
+            }
+        }
     }
 
     private static boolean sameShape(Table a, Table b) {

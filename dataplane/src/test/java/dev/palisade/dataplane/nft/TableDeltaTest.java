@@ -74,4 +74,33 @@ class TableDeltaTest {
         assertTrue(script.contains("10.0.1.2 . 172.17.0.0/16"), script);
         assertTrue(script.contains("10.0.1.2 . 172.17.0.0/24"), script);
     }
+
+    @Test
+    void the_delta_of_random_memberships_is_exactly_the_set_difference() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        for (int round = 0; round < 200; round++) {
+            String[] before = randomPeers(random);
+            String[] after = randomPeers(random);
+            Table from = RuleSetTranslator.translate(allowFrom(before));
+            Table to = RuleSetTranslator.translate(allowFrom(after));
+
+            TableDelta delta = TableDelta.between(from, to).orElseThrow();
+
+            for (int i = 0; i < to.sets().size(); i++) {
+                java.util.SortedSet<Element> removed = new TreeSet<>(from.sets().get(i).elements());
+                removed.removeAll(to.sets().get(i).elements());
+                java.util.SortedSet<Element> added = new TreeSet<>(to.sets().get(i).elements());
+                added.removeAll(from.sets().get(i).elements());
+                String name = to.sets().get(i).name();
+                TableDelta.SetChange change = delta.changes().stream().filter(c -> c.set().equals(name)).findFirst()
+                        .orElse(new TableDelta.SetChange(name, new TreeSet<>(), new TreeSet<>()));
+                assertEquals(removed, change.removed(), "round " + round + ", set " + name);
+                assertEquals(added, change.added(), "round " + round + ", set " + name);
+            }
+        }
+    }
+
+    private static String[] randomPeers(java.util.SplittableRandom random) {
+        return random.ints(random.nextInt(12), 0, 16).mapToObj(i -> "10.0.2." + i).toArray(String[]::new);
+    }
 }

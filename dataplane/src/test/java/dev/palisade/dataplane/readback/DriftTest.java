@@ -2,7 +2,7 @@ package dev.palisade.dataplane.readback;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.palisade.dataplane.SampleRuleSets;
+import dev.palisade.dataplane.SampleTables;
 import dev.palisade.dataplane.nft.Chain;
 import dev.palisade.dataplane.nft.Element;
 import dev.palisade.dataplane.nft.KeyType;
@@ -12,7 +12,6 @@ import dev.palisade.dataplane.nft.Verdict;
 import dev.palisade.dataplane.readback.KernelTable.KernelChain;
 import dev.palisade.dataplane.readback.KernelTable.KernelRule;
 import dev.palisade.dataplane.readback.KernelTable.KernelSet;
-import dev.palisade.dataplane.translate.RuleSetTranslator;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 class DriftTest {
 
-    private static final Table SAMPLE = RuleSetTranslator.translate(SampleRuleSets.everySetKind());
+    private static final Table SAMPLE = SampleTables.everySetKind();
 
     @Test
     void anExactCopyHasNoDrift() {

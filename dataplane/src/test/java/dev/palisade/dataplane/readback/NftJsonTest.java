@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.palisade.dataplane.SampleRuleSets;
+import dev.palisade.dataplane.SampleTables;
 import dev.palisade.dataplane.nft.Element;
 import dev.palisade.dataplane.nft.KeyType;
 import dev.palisade.dataplane.nft.Table;
 import dev.palisade.dataplane.nft.Value;
 import dev.palisade.dataplane.readback.Drift.Kind;
 import dev.palisade.dataplane.readback.KernelTable.KernelSet;
-import dev.palisade.dataplane.translate.RuleSetTranslator;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,12 +27,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The JSON listings under src/test/resources were printed by nft 1.0.6 after loading
- * {@link SampleRuleSets#everySetKind()} (applied.json), and after a few hand edits with the nft
+ * {@link SampleTables#everySetKind()} (applied.json), and after a few hand edits with the nft
  * command (drifted.json: see {@link #readsEveryKindOfHandEditAsDrift()}).
  */
 class NftJsonTest {
 
-    private static final Table SAMPLE = RuleSetTranslator.translate(SampleRuleSets.everySetKind());
+    private static final Table SAMPLE = SampleTables.everySetKind();
 
     @Test
     void theKernelsListingOfATranslatedTableReadsBackEqual() {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.palisade.dataplane.SampleRuleSets;
+import dev.palisade.dataplane.SampleTables;
 import dev.palisade.dataplane.kernel.Nftables.Operation;
 import dev.palisade.dataplane.kernel.RecordingNftables;
 import dev.palisade.dataplane.nft.Table;
@@ -135,7 +136,7 @@ class TableSyncTest {
 
     @Test
     void verifyReportsNoDriftWhenTheKernelHoldsWhatWasApplied() {
-        Table sample = RuleSetTranslator.translate(SampleRuleSets.everySetKind());
+        Table sample = SampleTables.everySetKind();
         sync.apply(sample);
         nft.setJsonState(resource("/dev/palisade/dataplane/readback/applied.json"));
 
@@ -145,7 +146,7 @@ class TableSyncTest {
 
     @Test
     void driftMakesTheNextApplyFullAndRepairReplacesTheTable() {
-        Table sample = RuleSetTranslator.translate(SampleRuleSets.everySetKind());
+        Table sample = SampleTables.everySetKind();
         sync.apply(sample);
         nft.setJsonState(resource("/dev/palisade/dataplane/readback/drifted.json"));
 
@@ -160,7 +161,7 @@ class TableSyncTest {
 
     @Test
     void driftFoundButNotRepairedMakesTheNextChangeFull() {
-        Table sample = RuleSetTranslator.translate(SampleRuleSets.everySetKind());
+        Table sample = SampleTables.everySetKind();
         sync.apply(sample);
         nft.setJsonState(resource("/dev/palisade/dataplane/readback/drifted.json"));
         sync.verify();
