@@ -64,6 +64,11 @@ public final class CniPlane {
         return ok;
     }
 
+    /** The CNI configuration list has been written (the runtime can wire pods). */
+    public boolean configured() {
+        return confWritten != null;
+    }
+
     /** The cluster's pod CIDRs: configured, else every node's podCIDRs. */
     List<Cidr> clusterCidrs(Map<String, NodeNetwork> nodes) {
         if (!clusterCidrs.isEmpty()) {

@@ -63,6 +63,7 @@ public final class SyncLoop implements AutoCloseable {
     private volatile boolean closed;
     private volatile boolean fatal;
     private volatile long heartbeat = System.nanoTime();
+    private volatile boolean cniConfigured;
 
     // confined to the loop's thread
     private TableSync sync;
@@ -95,9 +96,12 @@ public final class SyncLoop implements AutoCloseable {
         thread.start();
     }
 
-    /** True once the first full apply succeeded (and, in CNI mode, the CNI configuration is in place). */
+    /**
+     * True once the first full apply succeeded and, in CNI mode, the CNI configuration is written (a
+     * node whose pods cannot be wired is not ready).
+     */
     public boolean ready() {
-        return firstFullApply.isDone() && !firstFullApply.isCompletedExceptionally();
+        return firstFullApply.isDone() && !firstFullApply.isCompletedExceptionally() && (cni.isEmpty() || cniConfigured);
     }
 
     public CompletableFuture<Void> firstFullApply() {
@@ -150,7 +154,7 @@ public final class SyncLoop implements AutoCloseable {
         if (nextRetry != 0) {
             until = Math.min(until, nextRetry);
         }
-        if (ready() && cni.isPresent() && !cniInPlace) {
+        if (firstFullApply.isDone() && cni.isPresent() && !cniInPlace) {
             until = Math.min(until, now + settings.backoff().delay(Math.max(1, failures), random).toNanos());
         }
         return Math.max(1_000_000L, until - now);
@@ -186,7 +190,7 @@ public final class SyncLoop implements AutoCloseable {
         } else {
             metrics.newestRevision(inputs.newestRevision());
         }
-        if (!ready()) {
+        if (!firstFullApply.isDone()) {
             return;
         }
         boolean verifyDue = now >= nextVerify;
@@ -195,6 +199,7 @@ public final class SyncLoop implements AutoCloseable {
             if (verifyDue || !cniInPlace || !n.equals(cniNodes)) {
                 cniInPlace = cni.get().sync(n, nft, verifyDue);
                 cniNodes = n;
+                cniConfigured = cni.get().configured();
             }
         }
         if (verifyDue) {
