@@ -181,6 +181,10 @@ public final class Explainer {
             return open("egress", who, notApplicable.get() + ": egress is not restricted");
         }
         Pod pod = ((Endpoint.PodEndpoint) flow.from()).pod();
+        Optional<String> toNode = ownNode(flow.to(), flow.dst(), pod);
+        if (toNode.isPresent()) {
+            return open("egress", who, "traffic to the pod's own node " + toNode.get() + " is always allowed");
+        }
         return decide("egress", who, pod, flow, NetworkPolicy::affectsEgress, NetworkPolicy::egress,
                 flow.to(), flow.dst());
     }
@@ -192,7 +196,7 @@ public final class Explainer {
             return open("ingress", who, notApplicable.get() + ": ingress is not restricted");
         }
         Pod pod = ((Endpoint.PodEndpoint) flow.to()).pod();
-        Optional<String> fromNode = fromOwnNode(flow, pod);
+        Optional<String> fromNode = ownNode(flow.from(), flow.src(), pod);
         if (fromNode.isPresent()) {
             return open("ingress", who, "traffic from the pod's own node " + fromNode.get()
                     + " is always allowed (kubelet probes)");
@@ -255,19 +259,21 @@ public final class Explainer {
         return Optional.empty();
     }
 
-    /** The destination's node, named with the address, when the flow comes from one of its addresses. */
-    private Optional<String> fromOwnNode(Flow flow, Pod destination) {
-        if (destination.nodeName() == null) {
+    /**
+     * The pod's node, named with the address, when the far end of the flow ({@code other} at
+     * {@code address}) is that node: Kubernetes always allows traffic between a pod and its node.
+     */
+    private Optional<String> ownNode(Endpoint other, IpAddress address, Pod pod) {
+        if (pod.nodeName() == null) {
             return Optional.empty();
         }
-        Optional<Node> node = index.node(destination.nodeName());
-        if (flow.src() != null && node.isPresent() && node.get().addresses().contains(flow.src())) {
-            return Optional.of(node.get().name() + " (" + flow.src() + ")");
+        Optional<Node> node = index.node(pod.nodeName());
+        if (address != null && node.isPresent() && node.get().addresses().contains(address)) {
+            return Optional.of(node.get().name() + " (" + address + ")");
         }
-        // A host-network pod on the same node sends from the node's addresses, listed in the manifests or not.
-        if (flow.from() instanceof Endpoint.PodEndpoint p && p.pod().hostNetwork()
-                && destination.nodeName().equals(p.pod().nodeName())) {
-            return Optional.of(destination.nodeName());
+        // A host-network pod on the same node speaks with the node's addresses, listed in the manifests or not.
+        if (other instanceof Endpoint.PodEndpoint p && p.pod().hostNetwork() && pod.nodeName().equals(p.pod().nodeName())) {
+            return Optional.of(pod.nodeName());
         }
         return Optional.empty();
     }

@@ -33,8 +33,9 @@ import java.util.Map;
  *       addresses included.</li>
  *   <li>A rule allows a port when its port list is empty or one entry matches the protocol and the
  *       port; a named port means the destination pod's container port of that name and protocol.</li>
- *   <li>Traffic from the destination pod's own node (its node addresses) is always allowed, and a
- *       pod cannot block traffic to itself.</li>
+ *   <li>Traffic between a pod and its own node (the node's addresses) is always allowed, both
+ *       ways ("traffic to and from the node where a Pod is running is always allowed"), and a pod
+ *       cannot block traffic to itself.</li>
  * </ul>
  */
 public final class ReferenceEvaluator {
@@ -75,8 +76,9 @@ public final class ReferenceEvaluator {
         if (srcPod != null && srcPod.equals(dstPod)) {
             return true;
         }
-        boolean egress = srcPod == null || egressAllows(c, srcPod, dst.ip(), dstPod, proto, port);
-        boolean ingress = dstPod == null || fromOwnNode(c, dstPod, src.ip())
+        boolean egress = srcPod == null || ownNode(c, srcPod, dst.ip())
+                || egressAllows(c, srcPod, dst.ip(), dstPod, proto, port);
+        boolean ingress = dstPod == null || ownNode(c, dstPod, src.ip())
                 || ingressAllows(c, dstPod, src.ip(), srcPod, proto, port);
         return egress && ingress;
     }
@@ -92,9 +94,10 @@ public final class ReferenceEvaluator {
         return null;
     }
 
-    static boolean fromOwnNode(Cluster c, Pod dst, IpAddress src) {
+    /** Whether the address is one of the pod's own node's addresses. */
+    static boolean ownNode(Cluster c, Pod pod, IpAddress address) {
         for (Node n : c.nodes()) {
-            if (n.name().equals(dst.nodeName()) && n.addresses().contains(src)) {
+            if (n.name().equals(pod.nodeName()) && n.addresses().contains(address)) {
                 return true;
             }
         }

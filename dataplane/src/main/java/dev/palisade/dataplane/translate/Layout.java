@@ -14,6 +14,7 @@ public final class Layout {
     public static final String FAMILY = "inet";
     public static final String TABLE = "palisade";
     public static final String FORWARD = "forward";
+    /** Not hooked since pod-to-own-node traffic is always allowed; kept until the agent's pending guard drops it. */
     public static final String INPUT = "input";
 
     /** Which side of the flow a local pod is on. */

@@ -187,25 +187,25 @@ public final class RuleSetTranslator {
         }
     }
 
+    /**
+     * Only {@code forward} is hooked. Kubernetes always allows traffic between a pod and the node it
+     * runs on, in both directions ("traffic to and from the node where a Pod is running is always
+     * allowed, regardless of the IP address of the Pod or the node"): the node's own traffic to its
+     * pods leaves through {@code output} and a pod's traffic to its node arrives through
+     * {@code input}, and neither is filtered.
+     */
     private static List<Chain> chains() {
         List<Chain> out = new ArrayList<>();
         List<Rule> forward = new ArrayList<>();
         forward.add(new Rule(List.of(new Match.CtState(Set.of("established", "related"))), false, Verdict.ACCEPT,
                 null));
-        List<Rule> input = new ArrayList<>(forward);
         for (Direction d : List.of(Direction.EGRESS, Direction.INGRESS)) {
             for (Family f : Family.values()) {
-                Field local = localField(d, f);
-                Rule dispatch = new Rule(List.of(new Match.Lookup(List.of(local), Layout.set(d, Kind.ISO, f), false)),
-                        false, Verdict.jump(d.chain(f)), null);
-                forward.add(dispatch);
-                if (d == Direction.EGRESS) {
-                    input.add(dispatch);
-                }
+                forward.add(new Rule(List.of(new Match.Lookup(List.of(localField(d, f)), Layout.set(d, Kind.ISO, f), false)),
+                        false, Verdict.jump(d.chain(f)), null));
             }
         }
         out.add(new Chain(Layout.FORWARD, new Chain.Hook("forward", 0, Verdict.ACCEPT), forward));
-        out.add(new Chain(Layout.INPUT, new Chain.Hook("input", 0, Verdict.ACCEPT), input));
         for (Direction d : List.of(Direction.EGRESS, Direction.INGRESS)) {
             for (Family f : Family.values()) {
                 out.add(directionChain(d, f));

@@ -176,6 +176,7 @@ class CompiledPolicyPropertyTest {
         List<Hop> hops = new ArrayList<>();
         if (srcPodNode != null) {
             if (srcPodNode.equals(dstHost)) {
+                // to its own node: input, which Palisade does not hook (always allowed)
                 return List.of(new Hop(srcPodNode, Hook.INPUT));
             }
             hops.add(new Hop(srcPodNode, Hook.FORWARD));
