@@ -50,6 +50,8 @@ final class Reconciler {
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
     static final String FIELD_MANAGER = "palisade-operator";
     private static final int EVENT_MESSAGE_LIMIT = 1024;
+    /** Leave room under the API server's 1.5 MiB for metadata and managed fields. */
+    static final int MAX_RULESET_BYTES = 1_400_000;
 
     /** What this leader has written for a node, so a pass never depends on the informer having caught up. */
     record Published(String hash, long revision) {
@@ -57,7 +59,7 @@ final class Reconciler {
 
     /** The figures of one pass, for the INFO line. */
     record Outcome(int nodes, int written, int deleted, int setsCreated, int setsDeleted, int statuses, int events,
-                   double compileSeconds) {
+                   int failed, double compileSeconds) {
     }
 
     private final KubernetesClient client;
@@ -129,6 +131,7 @@ final class Reconciler {
         int setsCreated = 0;
         int setsDeleted = 0;
         int events = 0;
+        int failed = 0;
         double compileSeconds = 0;
         if (compile || lastIndex == null) {
             long t0 = System.nanoTime();
@@ -155,9 +158,25 @@ final class Reconciler {
                 if (mine != null && mine.hash().equals(n.hash())) {
                     continue;
                 }
+                if (n.bytes() > MAX_RULESET_BYTES) {
+                    // Outside the design (docs/design/ruleset-contract.md, "Sizes"): keep the last good one.
+                    metrics.published("PalisadeNodeRuleSet", OperatorMetrics.Result.too_large);
+                    LOG.warn("rule set of node {} is {} bytes, over {}: not published", n.node(), n.bytes(), MAX_RULESET_BYTES);
+                    continue;
+                }
                 long revision = Math.max(Math.max(mine == null ? 0 : mine.revision(), highestRevision.getOrDefault(n.node(), 0L)),
                         cache.ruleSet(n.node()).map(r -> r.getSpec() == null ? 0 : r.getSpec().revision()).orElse(0L)) + 1;
-                PalisadeNodeRuleSet applied = apply(PalisadeNodeRuleSet.of(n.spec(revision)));
+                PalisadeNodeRuleSet applied;
+                try {
+                    applied = apply(PalisadeNodeRuleSet.of(n.spec(revision)));
+                } catch (KubernetesClientException ex) {
+                    // One node's failure does not hold back the others; the loop retries the pass.
+                    metrics.published("PalisadeNodeRuleSet", OperatorMetrics.Result.error);
+                    LOG.warn("cannot publish the rule set of node {}: {}", n.node(), ex.getMessage());
+                    highestRevision.merge(n.node(), revision, Math::max);
+                    failed++;
+                    continue;
+                }
                 published.put(n.node(), new Published(n.hash(), applied.getSpec().revision()));
                 highestRevision.put(n.node(), applied.getSpec().revision());
                 metrics.published("PalisadeNodeRuleSet",
@@ -190,7 +209,7 @@ final class Reconciler {
             lastIndex = index;
         }
         int statuses = reportStatus();
-        return new Outcome(nodes, written, deleted, setsCreated, setsDeleted, statuses, events, compileSeconds);
+        return new Outcome(nodes, written, deleted, setsCreated, setsDeleted, statuses, events, failed, compileSeconds);
     }
 
     private <T extends io.fabric8.kubernetes.api.model.HasMetadata> T apply(T resource) {

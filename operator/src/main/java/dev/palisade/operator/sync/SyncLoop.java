@@ -158,6 +158,9 @@ public final class SyncLoop implements AutoCloseable {
                     compile |= reconciler.ruleSetChanged(node);
                 }
                 Reconciler.Outcome o = reconciler.pass(compile);
+                if (o.failed() > 0) {
+                    throw new IllegalStateException(o.failed() + " rule sets could not be published");
+                }
                 metrics.sync(true);
                 backoffMs = 100;
                 double seconds = (System.nanoTime() - t0) / 1e9;
@@ -170,7 +173,6 @@ public final class SyncLoop implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 metrics.sync(false);
-                metrics.published("PalisadeNodeRuleSet", OperatorMetrics.Result.error);
                 LOG.warn("sync failed, retrying in {} ms: {}", backoffMs, e.getMessage());
                 LOG.debug("sync failure", e);
                 synchronized (lock) {
