@@ -27,7 +27,7 @@ public record Cidr(IpAddress network, int prefix) implements Comparable<Cidr> {
             }
             IpAddress a = IpAddress.parse(text.substring(0, slash));
             String p = text.substring(slash + 1);
-            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit)) {
+            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9')) {
                 throw new IllegalArgumentException("bad prefix length");
             }
             return new Cidr(a, Integer.parseInt(p));

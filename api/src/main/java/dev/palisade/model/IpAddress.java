@@ -44,7 +44,7 @@ public record IpAddress(Family family, long hi, long lo) implements Comparable<I
         }
         long value = 0;
         for (String part : parts) {
-            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(Character::isDigit)
+            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(c -> c >= '0' && c <= '9')
                     || (part.length() > 1 && part.charAt(0) == '0')) {
                 throw new IllegalArgumentException("invalid IP address \"" + original + "\"");
             }
@@ -112,7 +112,7 @@ public record IpAddress(Family family, long hi, long lo) implements Comparable<I
                 out[i + 1] = (int) (v4 & 0xffff);
                 continue;
             }
-            if (g.isEmpty() || g.length() > 4) {
+            if (g.isEmpty() || g.length() > 4 || !g.chars().allMatch(IpAddress::isHexDigit)) {
                 throw new IllegalArgumentException("invalid IP address \"" + original + "\"");
             }
             try {
@@ -122,6 +122,10 @@ public record IpAddress(Family family, long hi, long lo) implements Comparable<I
             }
         }
         return out;
+    }
+
+    private static boolean isHexDigit(int c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
 
     public boolean isV4() {

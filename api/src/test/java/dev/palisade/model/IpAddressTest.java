@@ -1,6 +1,5 @@
 package dev.palisade.model;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -82,7 +81,6 @@ class IpAddressTest {
      * {@code Character.isDigit} accepts non-ASCII digits. "::-1" even parses to
      * ::ffff:ffff:ffff:ffff because the negative group sign-extends into its neighbours.
      */
-    @Disabled("IpAddress.parse accepts signs and non-ASCII digits; enable once fixed")
     @ParameterizedTest(name = "{0}: {1}")
     @CsvSource(delimiter = '|', textBlock = """
             v6 minus sign        | ::-1
