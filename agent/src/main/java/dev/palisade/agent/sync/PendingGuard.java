@@ -26,9 +26,11 @@ import java.util.TreeSet;
  * pods) is dropped, so a pod that a policy selects sends and receives nothing before the rule set
  * that lists it (and isolates it) is in the kernel. Pure: a table in, the same table with two sets
  * ({@code pend4}, {@code pend6}: the guarded ranges) and the guard rules right after
- * {@code ct state established,related accept} in {@code forward} (both directions) and {@code input}
- * (from pods) out. The sets and rules are there even when no range is guarded, so a pod CIDR
- * arriving later is a membership change, not a new table shape.
+ * {@code ct state established,related accept} in {@code forward} out. Only {@code forward}: traffic
+ * between a pod and its own node is always allowed by Kubernetes, so no policy can forbid it and the
+ * guard leaves it alone (kubelet probes reach a pod from its first second). The sets and rules are
+ * there even when no range is guarded, so a pod CIDR arriving later is a membership change, not a
+ * new table shape.
  *
  * <p>Proposed to move into the translator (docs/design/agent.md, "Pending pods"); until then the
  * agent extends the translator's table, and verification and deltas work on the whole.
@@ -56,9 +58,7 @@ public final class PendingGuard {
         List<Chain> chains = new ArrayList<>();
         for (Chain c : table.chains()) {
             if (c.name().equals(Layout.FORWARD)) {
-                chains.add(withGuard(c, true));
-            } else if (c.name().equals(Layout.INPUT)) {
-                chains.add(withGuard(c, false));
+                chains.add(withGuard(c));
             } else {
                 chains.add(c);
             }
@@ -66,16 +66,14 @@ public final class PendingGuard {
         return new Table(table.family(), table.name(), table.comment(), sets, chains);
     }
 
-    private static Chain withGuard(Chain c, boolean bothDirections) {
+    private static Chain withGuard(Chain c) {
         List<Rule> rules = new ArrayList<>(c.rules());
         int at = rules.isEmpty() || rules.get(0).matches().stream().noneMatch(m -> m instanceof Match.CtState) ? 0 : 1;
         List<Rule> guard = new ArrayList<>();
         for (Family f : Family.values()) {
             boolean v4 = f == Family.V4;
             guard.add(rule(v4 ? Field.IP_SADDR : Field.IP6_SADDR, f));
-            if (bothDirections) {
-                guard.add(rule(v4 ? Field.IP_DADDR : Field.IP6_DADDR, f));
-            }
+            guard.add(rule(v4 ? Field.IP_DADDR : Field.IP6_DADDR, f));
         }
         rules.addAll(at, guard);
         return new Chain(c.name(), c.hook(), rules);
