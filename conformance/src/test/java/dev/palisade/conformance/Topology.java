@@ -349,6 +349,11 @@ public final class Topology implements AutoCloseable {
 
     /** Probes, concurrently, every source's targets (one agent process per source); results in target order. */
     public Map<String, List<String>> probe(Map<String, List<Target>> plan) {
+        return probe(plan, 1);
+    }
+
+    /** As {@link #probe(Map)}, with every timeout multiplied by {@code patience} (for a second look). */
+    public Map<String, List<String>> probe(Map<String, List<Target>> plan, int patience) {
         record Running(String source, Process process, CompletableFuture<String> out, CompletableFuture<String> err) {
         }
         List<Running> running = new ArrayList<>();
@@ -356,9 +361,9 @@ public final class Topology implements AutoCloseable {
             for (Map.Entry<String, List<Target>> e : plan.entrySet()) {
                 Endpoint from = endpoint(e.getKey());
                 ObjectNode request = JSON.createObjectNode();
-                request.put("tcpTimeoutMs", TCP_TIMEOUT_MS);
-                request.put("udpTimeoutMs", UDP_TIMEOUT_MS);
-                request.put("replyTimeoutMs", REPLY_TIMEOUT_MS);
+                request.put("tcpTimeoutMs", TCP_TIMEOUT_MS * patience);
+                request.put("udpTimeoutMs", UDP_TIMEOUT_MS * patience);
+                request.put("replyTimeoutMs", REPLY_TIMEOUT_MS * patience);
                 request.put("sportBase", sourcePorts(from.key(), e.getValue().size()));
                 ArrayNode targets = request.putArray("targets");
                 for (Target t : e.getValue()) {

@@ -57,7 +57,12 @@ class UpstreamNetpolKernelTest {
     }
 
     static ClusterSpec cluster() {
-        ClusterSpec.Builder b = ClusterSpec.builder("upstream-netpol", 30)
+        return builder("upstream-netpol").build();
+    }
+
+    /** Pods are at .10, .11, .12 of each node's /24 in PLACEMENT order (n1: x/a, x/b, y/a; n2: x/c, y/b, z/a; n3: y/c, z/b, z/c). */
+    static ClusterSpec.Builder builder(String clusterName) {
+        ClusterSpec.Builder b = ClusterSpec.builder(clusterName, 30)
                 .node("n1", "10.30.1.0/24", "fd10:30:1::/64")
                 .node("n2", "10.30.2.0/24", "fd10:30:2::/64")
                 .node("n3", "10.30.3.0/24", "fd10:30:3::/64")
@@ -75,7 +80,7 @@ class UpstreamNetpolKernelTest {
             Map<String, String> labels = name.equals("c") ? Map.of("pod", name, "extra", "true") : Map.of("pod", name);
             b.pod(pod, node, labels, ports);
         });
-        return b.build();
+        return b;
     }
 
     @BeforeAll

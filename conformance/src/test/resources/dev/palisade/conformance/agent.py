@@ -130,12 +130,14 @@ def probe(_args):
                     results[i] = _errname(code)
                     s.close()
                     continue
-                pending[s] = [i, "connect", start + tcp_timeout, b""]
+                # each deadline starts when its packet leaves: a probe stalled while opening
+                # sockets (a loaded machine) must not expire packets it has not sent yet
+                pending[s] = [i, "connect", time.monotonic() + tcp_timeout, b""]
                 sel.register(s, selectors.EVENT_WRITE)
             else:
                 s.connect((t["ip"], t["port"]))
                 s.send(b"probe\n")
-                pending[s] = [i, "reply", start + udp_timeout, b""]
+                pending[s] = [i, "reply", time.monotonic() + udp_timeout, b""]
                 sel.register(s, selectors.EVENT_READ)
         except OSError as e:
             results[i] = _errname(e.errno)
@@ -147,15 +149,8 @@ def probe(_args):
         sel.unregister(s)
         s.close()
 
-    while pending:
-        now = time.monotonic()
-        for s, st in list(pending.items()):
-            if st[2] <= now:
-                finish(s, "timeout" if st[1] == "connect" else "no-reply")
-        if not pending:
-            break
-        wait = max(0.0, min(st[2] for st in pending.values()) - now)
-        for key, _ in sel.select(timeout=wait):
+    def handle(events):
+        for key, _ in events:
             s = key.fileobj
             st = pending.get(s)
             if st is None:
@@ -180,6 +175,18 @@ def probe(_args):
             if not data or b"\n" in st[3] or s.type == socket.SOCK_DGRAM:
                 name = st[3].split(b"\n")[0].decode(errors="replace").strip()
                 finish(s, "ok:" + name if name else "no-reply")
+
+    while pending:
+        wait = max(0.0, min(st[2] for st in pending.values()) - time.monotonic())
+        handle(sel.select(timeout=wait))
+        if any(st[2] <= time.monotonic() for st in pending.values()):
+            # a probe descheduled past its deadline (a loaded machine) must not call a finished
+            # handshake or a waiting reply a timeout: harvest what is ready, then expire the rest
+            handle(sel.select(timeout=0))
+            now = time.monotonic()
+            for s, st in list(pending.items()):
+                if st[2] <= now:
+                    finish(s, "timeout" if st[1] == "connect" else "no-reply")
     print(json.dumps({"results": results, "ms": int((time.monotonic() - start) * 1000)}), flush=True)
 
 
