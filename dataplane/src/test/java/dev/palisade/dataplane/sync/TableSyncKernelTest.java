@@ -149,7 +149,7 @@ class TableSyncKernelTest {
         Drift drift = call(sync::verify);
 
         // "flush table" empties every chain and leaves the sets
-        assertEquals(List.of(Kind.RULES, Kind.RULES, Kind.RULES, Kind.RULES, Kind.RULES, Kind.RULES), kinds(drift));
+        assertEquals(java.util.Collections.nCopies(table.chains().size(), Kind.RULES), kinds(drift));
         assertRepaired(table);
     }
 
