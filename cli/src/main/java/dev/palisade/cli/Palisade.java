@@ -40,7 +40,9 @@ public final class Palisade {
         CommandLine cli = new CommandLine(new Root())
                 .addSubcommand("compile", new CompileCommand(out, err))
                 .addSubcommand("explain", new ExplainCommand(out, err))
-                .addSubcommand("version", new VersionCommand(out));
+                .addSubcommand("version", new VersionCommand(out))
+                .addSubcommand("operator", new OperatorCommand())
+                .addSubcommand("agent", new AgentCommand(err));
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         // "-f a.yaml --bogus" is a mistyped option, not a file called --bogus.
         cli.setUnmatchedOptionsAllowedAsOptionParameters(false);
@@ -58,6 +60,14 @@ public final class Palisade {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * The long-running programs log at INFO (or PALISADE_LOG_LEVEL) on stderr; this must run before
+     * the first logger is created, which nothing in the CLI does earlier.
+     */
+    static void serverLogging() {
+        System.setProperty("palisade.log.level", System.getenv().getOrDefault("PALISADE_LOG_LEVEL", "INFO"));
     }
 
     private static String subcommandName(CommandLine commandLine) {
@@ -101,7 +111,7 @@ public final class Palisade {
         @Override
         public Integer call() {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "Missing required subcommand: compile, explain or version");
+                    "Missing required subcommand: compile, explain, version, operator or agent");
         }
 
         static final class Version implements CommandLine.IVersionProvider {
