@@ -90,7 +90,7 @@ class ChartRenderTest {
         JsonNode ds = r.get("DaemonSet", AGENT);
         JsonNode pod = Rendered.podSpec(ds);
         JsonNode c = Rendered.container(ds, "agent");
-        assertEquals("[\"agent\"]", c.path("args").toString());
+        assertEquals("agent", c.path("args").get(0).asText());
         assertEquals(AGENT, pod.path("serviceAccountName").asText());
         assertTrue(pod.path("hostNetwork").asBoolean(), "the agent programs the node's own namespace");
         assertEquals("ClusterFirstWithHostNet", pod.path("dnsPolicy").asText());
@@ -103,7 +103,7 @@ class ChartRenderTest {
         assertFalse(sc.path("privileged").asBoolean());
         assertFalse(sc.path("allowPrivilegeEscalation").asBoolean(true));
 
-        AgentConfig config = AgentConfig.fromEnvironment(env(c, "palisade-agent-x7k2p", "kind-worker2"));
+        AgentConfig config = agentConfig(c, env(c, "palisade-agent-x7k2p", "kind-worker2"));
         assertEquals("kind-worker2", config.node(), "NODE_NAME from spec.nodeName");
         int port = containerPort(c, "http-metrics");
         assertEquals(AgentConfig.DEFAULT_HTTP_PORT, port);
@@ -198,6 +198,27 @@ class ChartRenderTest {
                         kind + " carries the chart's labels");
             }
         }
+    }
+
+    @ParameterizedTest(name = "agent flags from values keep CNI mode, values: {0}")
+    @ValueSource(strings = {"kind", "k3s"})
+    void agentFlagsFromValuesKeepTheRestOfTheConfiguration(String values) {
+        Rendered r = Helm.template("-f", Helm.preset(values), "--set", "cni.mtu=1400",
+                "--set", "agent.extraArgs={--pending-cidr=10.244.0.0/16}");
+        JsonNode c = Rendered.container(r.get("DaemonSet", AGENT), "agent");
+        AgentConfig config = agentConfig(c, env(c, "palisade-agent-x7k2p", "node-1"));
+        CniSettings cni = config.cni().orElseThrow(() -> new AssertionError("CNI mode lost when flags are added: " + c.path("args")));
+        assertEquals(1400, cni.mtu());
+        assertEquals(List.of(dev.palisade.model.Cidr.parse("10.244.0.0/16")), config.pendingCidrs());
+        assertEquals(AgentConfig.DEFAULT_HTTP_PORT, config.http().getPort());
+    }
+
+    /** What `palisade agent` makes of the container (cli AgentCommand): flags if any, else the environment. */
+    static AgentConfig agentConfig(JsonNode container, Map<String, String> env) {
+        List<String> flags = new ArrayList<>();
+        container.path("args").forEach(a -> flags.add(a.asText()));
+        assertEquals("agent", flags.remove(0));
+        return flags.isEmpty() ? AgentConfig.fromEnvironment(env) : AgentConfig.parse(flags, env);
     }
 
     static List<String> valuesArgs(String values) {
