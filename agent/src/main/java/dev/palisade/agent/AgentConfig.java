@@ -19,7 +19,9 @@ import java.util.Optional;
  *
  * @param node           the node this agent enforces for (NODE_NAME, from spec.nodeName)
  * @param http           address of /metrics, /healthz and /readyz (port 0: any free port)
- * @param verifyInterval how often the kernel's table is read back and repaired if it drifted
+ * @param verifyInterval how often the kernel's table is verified and repaired if it drifted (a read-back
+ *                       only when the namespace's nftables generation moved since the agent's own commit)
+ * @param fullVerifyInterval how often the table is read back even though the generation did not move
  * @param backoff        retry of refused kernel transactions and failed API calls
  * @param pendingGuard   drop traffic of pod addresses the agent does not know yet (docs/design/failure-model.md)
  * @param pendingCidrs   the addresses the guard covers; empty: the node's spec.podCIDRs
@@ -28,12 +30,14 @@ import java.util.Optional;
  * @param netns          program this named network namespace ({@code /var/run/netns/<name>}) instead of the
  *                       process's own; for simulated nodes on one host (tests, benchmarks)
  */
-public record AgentConfig(String node, InetSocketAddress http, Duration verifyInterval, Backoff backoff,
+public record AgentConfig(String node, InetSocketAddress http, Duration verifyInterval, Duration fullVerifyInterval,
+                          Backoff backoff,
                           boolean pendingGuard, List<Cidr> pendingCidrs, List<Cidr> clusterCidrs,
                           Optional<CniSettings> cni, Optional<String> netns) {
 
     public static final int DEFAULT_HTTP_PORT = 9091;
     public static final Duration DEFAULT_VERIFY_INTERVAL = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_FULL_VERIFY_INTERVAL = Duration.ofHours(1);
 
     public AgentConfig {
         if (node == null || node.isBlank()) {
@@ -45,6 +49,10 @@ public record AgentConfig(String node, InetSocketAddress http, Duration verifyIn
         if (verifyInterval == null || verifyInterval.isNegative() || verifyInterval.isZero()) {
             throw new IllegalArgumentException("verify interval must be positive, got " + verifyInterval);
         }
+        if (fullVerifyInterval == null || fullVerifyInterval.compareTo(verifyInterval) < 0) {
+            throw new IllegalArgumentException("full verify interval " + fullVerifyInterval
+                    + " must be at least the verify interval " + verifyInterval);
+        }
         pendingCidrs = List.copyOf(pendingCidrs);
         clusterCidrs = List.copyOf(clusterCidrs);
         Objects.requireNonNull(cni, "cni");
@@ -54,7 +62,7 @@ public record AgentConfig(String node, InetSocketAddress http, Duration verifyIn
     /** The defaults for {@code node}: guard on, no CNI mode, the process's own namespace. */
     public static AgentConfig defaults(String node) {
         return new AgentConfig(node, new InetSocketAddress(DEFAULT_HTTP_PORT), DEFAULT_VERIFY_INTERVAL,
-                Backoff.DEFAULT, true, List.of(), List.of(), Optional.empty(), Optional.empty());
+                DEFAULT_FULL_VERIFY_INTERVAL, Backoff.DEFAULT, true, List.of(), List.of(), Optional.empty(), Optional.empty());
     }
 
     /**
@@ -83,7 +91,8 @@ public record AgentConfig(String node, InetSocketAddress http, Duration verifyIn
 
     /**
      * Flags ({@code --name=value} or {@code --name value}) over the environment's defaults:
-     * {@code --node}, {@code --http-port}, {@code --verify-interval} (seconds), {@code --no-pending-guard},
+     * {@code --node}, {@code --http-port}, {@code --verify-interval} (seconds), {@code --full-verify-interval}
+     * (seconds), {@code --no-pending-guard},
      * {@code --pending-cidr} (repeatable), {@code --cluster-cidr} (repeatable), {@code --cni},
      * {@code --cni-preset}, {@code --cni-bin-dir}, {@code --cni-conf-dir}, {@code --cni-mtu},
      * {@code --cni-ipam-data-dir}, {@code --netns}.
@@ -94,6 +103,7 @@ public record AgentConfig(String node, InetSocketAddress http, Duration verifyIn
         String node = env.get("NODE_NAME");
         int port = DEFAULT_HTTP_PORT;
         Duration verify = DEFAULT_VERIFY_INTERVAL;
+        Duration fullVerify = null;
         boolean guard = true;
         List<Cidr> pending = new ArrayList<>();
         List<Cidr> cluster = new ArrayList<>();
@@ -121,6 +131,7 @@ public record AgentConfig(String node, InetSocketAddress http, Duration verifyIn
                     case "--node" -> node = value;
                     case "--http-port" -> port = Integer.parseInt(value);
                     case "--verify-interval" -> verify = Duration.ofMillis(Math.round(Double.parseDouble(value) * 1000));
+                    case "--full-verify-interval" -> fullVerify = Duration.ofMillis(Math.round(Double.parseDouble(value) * 1000));
                     case "--no-pending-guard" -> guard = false;
                     case "--pending-cidr" -> pending.add(Cidr.parse(value));
                     case "--cluster-cidr" -> cluster.add(Cidr.parse(value));
@@ -137,7 +148,10 @@ public record AgentConfig(String node, InetSocketAddress http, Duration verifyIn
                 throw new IllegalArgumentException(name + ": not a number: " + value, e);
             }
         }
-        return new AgentConfig(node, new InetSocketAddress(port), verify, Backoff.DEFAULT, guard, pending, cluster,
+        if (fullVerify == null) {
+            fullVerify = verify.compareTo(DEFAULT_FULL_VERIFY_INTERVAL) > 0 ? verify : DEFAULT_FULL_VERIFY_INTERVAL;
+        }
+        return new AgentConfig(node, new InetSocketAddress(port), verify, fullVerify, Backoff.DEFAULT, guard, pending, cluster,
                 cniMode ? Optional.of(cni) : Optional.empty(), Optional.ofNullable(netns));
     }
 
@@ -147,24 +161,24 @@ public record AgentConfig(String node, InetSocketAddress http, Duration verifyIn
     }
 
     public AgentConfig withHttp(InetSocketAddress address) {
-        return new AgentConfig(node, address, verifyInterval, backoff, pendingGuard, pendingCidrs, clusterCidrs, cni, netns);
+        return new AgentConfig(node, address, verifyInterval, fullVerifyInterval, backoff, pendingGuard, pendingCidrs, clusterCidrs, cni, netns);
     }
 
     public AgentConfig withVerifyInterval(Duration d) {
-        return new AgentConfig(node, http, d, backoff, pendingGuard, pendingCidrs, clusterCidrs, cni, netns);
+        return new AgentConfig(node, http, d, d.compareTo(fullVerifyInterval) > 0 ? d : fullVerifyInterval, backoff, pendingGuard, pendingCidrs, clusterCidrs, cni, netns);
     }
 
     public AgentConfig withBackoff(Backoff b) {
-        return new AgentConfig(node, http, verifyInterval, b, pendingGuard, pendingCidrs, clusterCidrs, cni, netns);
+        return new AgentConfig(node, http, verifyInterval, fullVerifyInterval, b, pendingGuard, pendingCidrs, clusterCidrs, cni, netns);
     }
 
     public AgentConfig withCni(CniSettings settings) {
-        return new AgentConfig(node, http, verifyInterval, backoff, pendingGuard, pendingCidrs, clusterCidrs,
+        return new AgentConfig(node, http, verifyInterval, fullVerifyInterval, backoff, pendingGuard, pendingCidrs, clusterCidrs,
                 Optional.ofNullable(settings), netns);
     }
 
     public AgentConfig withNetns(String name) {
-        return new AgentConfig(node, http, verifyInterval, backoff, pendingGuard, pendingCidrs, clusterCidrs, cni,
+        return new AgentConfig(node, http, verifyInterval, fullVerifyInterval, backoff, pendingGuard, pendingCidrs, clusterCidrs, cni,
                 Optional.ofNullable(name));
     }
 }

@@ -1,10 +1,7 @@
 package dev.palisade.agent.sync;
 
 import jnr.ffi.LastError;
-import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
-import jnr.ffi.annotations.In;
-import jnr.ffi.annotations.SaveError;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,27 +20,12 @@ final class NetnsEntry {
     private static final int O_RDONLY = 0;
     private static final int O_CLOEXEC = 0x80000;
 
-    /** libc, for jnr-ffi only. */
-    public interface LibC {
-        @SaveError
-        int open(@In byte[] path, int flags);
-
-        @SaveError
-        int setns(int fd, int nstype);
-
-        int close(int fd);
-    }
-
-    private static final class Binding {
-        static final LibC LIBC = LibraryLoader.create(LibC.class).failImmediately().load("c");
-    }
-
     private NetnsEntry() {
     }
 
     static void enter(String netns) {
         Path file = Path.of("/var/run/netns", netns);
-        LibC libc = Binding.LIBC;
+        LibC libc = LibC.Binding.LIBC;
         Runtime runtime = Runtime.getRuntime(libc);
         int fd = libc.open(cString(file.toString()), O_RDONLY | O_CLOEXEC);
         if (fd < 0) {

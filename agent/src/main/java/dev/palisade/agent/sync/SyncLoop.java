@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -34,8 +35,11 @@ import java.util.random.RandomGenerator;
  * it (the first apply of the process replaces the table whole; later ones send element deltas when
  * only membership changed). A refused transaction changes nothing; the loop keeps the last good
  * state, reports the error on the status and retries with {@link Backoff}. Every
- * {@code verifyInterval} it reads the table back and replaces it if it drifted. It never deletes
- * or flushes a table: not on error, not on start, not on stop.
+ * {@code verifyInterval} it verifies the table and replaces it if it drifted: when the namespace's
+ * nftables generation has not moved since the agent's own last commit, nothing can have changed and
+ * the (at 100,000 elements, seconds long) read-back is skipped; it is done when the generation moved
+ * and at least every {@code fullVerifyInterval}. It never deletes or flushes a table: not on error,
+ * not on start, not on stop.
  */
 public final class SyncLoop implements AutoCloseable {
 
@@ -44,15 +48,25 @@ public final class SyncLoop implements AutoCloseable {
 
     /** What the loop needs of the agent's configuration. */
     public record Settings(String node, boolean guard, List<Cidr> pendingCidrs, Duration verifyInterval,
-                           Backoff backoff, Optional<String> netns) {
+                           Duration fullVerifyInterval, Backoff backoff, Optional<String> netns) {
         public Settings {
             Objects.requireNonNull(node, "node");
             pendingCidrs = List.copyOf(pendingCidrs);
         }
     }
 
+    /** The namespace's nftables generation ({@link KernelGeneration#read}); negative when unknown. */
+    public static long kernelGeneration() {
+        try {
+            return KernelGeneration.read();
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            return -1;
+        }
+    }
+
     private final Settings settings;
     private final Supplier<Nftables> kernel;
+    private final LongSupplier generation;
     private final Optional<CniPlane> cni;
     private final Inputs inputs;
     private final AgentMetrics metrics;
@@ -79,11 +93,20 @@ public final class SyncLoop implements AutoCloseable {
     private boolean cniInPlace;
     private Map<String, NodeNetwork> cniNodes;
     private boolean waitingLogged;
+    /** The generation right after the agent's own last commit or read-back; -1: unknown. */
+    private long trustedGeneration = -1;
+    private long nextFullVerify;
 
-    public SyncLoop(Settings settings, Supplier<Nftables> kernel, Optional<CniPlane> cni, Inputs inputs,
-                    AgentMetrics metrics, StatusSink status) {
+    /**
+     * @param kernel     opens the nftables port, on the loop's thread, once it is in the node's namespace
+     * @param generation the nftables generation of that namespace, read on the loop's thread; negative
+     *                   when unknown (every verification then reads the table back)
+     */
+    public SyncLoop(Settings settings, Supplier<Nftables> kernel, LongSupplier generation, Optional<CniPlane> cni,
+                    Inputs inputs, AgentMetrics metrics, StatusSink status) {
         this.settings = settings;
         this.kernel = kernel;
+        this.generation = generation;
         this.cni = cni;
         this.inputs = inputs;
         this.metrics = metrics;
@@ -228,7 +251,10 @@ public final class SyncLoop implements AutoCloseable {
 
     private void apply(RuleSetRevision revision) {
         try {
+            long before = generation.getAsLong();
             ApplyResult r = sync.apply(desired);
+            trustGeneration(before, r);
+            NativeMemory.trim();
             applied = desired;
             appliedRevision = revision;
             failures = 0;
@@ -239,6 +265,7 @@ public final class SyncLoop implements AutoCloseable {
             status.report(revision, null);
             if (!firstFullApply.isDone() && r.mode() == ApplyResult.Mode.FULL) {
                 nextVerify = System.nanoTime() + settings.verifyInterval().toNanos();
+                nextFullVerify = System.nanoTime() + settings.fullVerifyInterval().toNanos();
                 metrics.ready();
                 firstFullApply.complete(null);
             }
@@ -254,13 +281,33 @@ public final class SyncLoop implements AutoCloseable {
         }
     }
 
+    /**
+     * Our commit is the only one since {@code before} when the generation moved by exactly one (a
+     * no-op commits nothing); otherwise someone else committed too and the next verification reads back.
+     */
+    private void trustGeneration(long before, ApplyResult r) {
+        long after = generation.getAsLong();
+        long ours = r.mode() == ApplyResult.Mode.NOOP ? 0 : 1;
+        trustedGeneration = before >= 0 && after == before + ours ? after : -1;
+    }
+
     private void verify() {
         if (applied == null) {
             return;
         }
+        long now = System.nanoTime();
+        long gen = generation.getAsLong();
+        if (gen >= 0 && gen == trustedGeneration && now < nextFullVerify) {
+            // no commit in this namespace since our own: the table is exactly what we committed
+            metrics.verified("unchanged");
+            return;
+        }
         try {
+            nextFullVerify = now + settings.fullVerifyInterval().toNanos();
             Drift drift = sync.verify();
+            NativeMemory.trim();
             if (drift.isEmpty()) {
+                trustedGeneration = gen;
                 metrics.verified("in_sync");
                 LOG.debug("table in sync with revision {}", appliedRevision.revision());
                 return;
@@ -268,7 +315,10 @@ public final class SyncLoop implements AutoCloseable {
             metrics.verified("drift");
             LOG.warn("the kernel's table drifted from revision {}: {}; replacing it", appliedRevision.revision(),
                     truncate(drift.summary()));
+            long before = generation.getAsLong();
             ApplyResult r = sync.repair();
+            trustGeneration(before, r);
+            NativeMemory.trim();
             metrics.driftRepaired();
             metrics.applied(r.mode().label(), r.duration().toNanos() / 1e9, r.elements());
             LOG.info("repaired: {}", r);

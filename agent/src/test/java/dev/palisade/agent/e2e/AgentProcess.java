@@ -37,23 +37,41 @@ final class AgentProcess {
         this.log = log;
     }
 
-    /** The runtime classpath (written by the build to target/classpath.txt) plus the agent's classes. */
+    /**
+     * What a packaged agent has on its classpath: the agent's classes, its runtime dependencies
+     * (target/classpath-runtime.txt, written by the build) and a logging backend (logback, which
+     * the CLI brings in production), configured by the tests' logback-test.xml.
+     */
     static String classpath() {
         try {
-            String deps = Files.readString(MODULE.resolve("target/classpath.txt")).strip();
-            return MODULE.resolve("target/classes") + ":" + MODULE.resolve("target/test-classes") + ":" + deps;
+            String runtime = Files.readString(MODULE.resolve("target/classpath-runtime.txt")).strip();
+            StringBuilder cp = new StringBuilder(MODULE.resolve("target/classes").toString()).append(':').append(runtime);
+            for (String jar : Files.readString(MODULE.resolve("target/classpath.txt")).strip().split(":")) {
+                if (jar.contains("/ch/qos/logback/")) {
+                    cp.append(':').append(jar);
+                }
+            }
+            return cp.toString();
         } catch (IOException e) {
-            throw new IllegalStateException("target/classpath.txt is missing: run the tests through Maven", e);
+            throw new IllegalStateException("target/classpath*.txt are missing: run the tests through Maven", e);
         }
     }
 
+    static final List<String> TEST_JVM = List.of("-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1");
+
     static AgentProcess start(String node, String netns, Path kubeconfig, Path log, List<String> flags) {
+        return start(node, netns, kubeconfig, log, TEST_JVM, flags);
+    }
+
+    static AgentProcess start(String node, String netns, Path kubeconfig, Path log, List<String> jvm, List<String> flags) {
         int port = freePort();
-        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        argv.addAll(jvm);
+        argv.addAll(List.of(
                 // the agent's ServiceAccount, so deploy/rbac/agent.yaml decides what it may do
                 "-Dkubernetes.impersonate.username=" + ApiServer.user("palisade-agent"),
                 "-Dkubernetes.impersonate.group=" + String.join(",", ApiServer.groups()),
+                "-Dlogback.configurationFile=" + MODULE.resolve("target/test-classes/logback-test.xml"),
                 "-cp", classpath(), "dev.palisade.agent.AgentMain",
                 "--node", node, "--netns", netns, "--http-port", Integer.toString(port)));
         argv.addAll(flags);
@@ -62,6 +80,7 @@ final class AgentProcess {
             ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             pb.environment().put("KUBECONFIG", kubeconfig.toString());
+            pb.environment().put("MALLOC_ARENA_MAX", "2"); // as the chart sets it: fewer glibc arenas holding freed memory
             return new AgentProcess(node, pb.start(), port, log);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -65,8 +65,9 @@ class PendingGuardKernelTest {
     }
 
     private SyncLoop loop(Inputs inputs, boolean guard) {
-        SyncLoop loop = new SyncLoop(new SyncLoop.Settings("n1", guard, List.of(), Duration.ofHours(1),
-                Backoff.DEFAULT, Optional.of(node.netns())), LibNftables::open, Optional.empty(), inputs, new AgentMetrics(),
+        SyncLoop loop = new SyncLoop(new SyncLoop.Settings("n1", guard, List.of(), Duration.ofHours(1), Duration.ofHours(1),
+                Backoff.DEFAULT, Optional.of(node.netns())), LibNftables::open, SyncLoop::kernelGeneration,
+                Optional.empty(), inputs, new AgentMetrics(),
                 (r, e) -> { });
         loop.start();
         return loop;

@@ -2,6 +2,7 @@ package dev.palisade.agent.sync;
 
 import dev.palisade.agent.cni.NodeNetwork;
 import dev.palisade.agent.telemetry.AgentMetrics;
+import dev.palisade.dataplane.kernel.Nftables;
 import dev.palisade.dataplane.kernel.RecordingNftables;
 import dev.palisade.dataplane.sync.Backoff;
 import dev.palisade.model.Cidr;
@@ -40,6 +41,8 @@ class SyncLoopTest {
     private final AgentMetrics metrics = new AgentMetrics();
     private final List<String> reports = Collections.synchronizedList(new ArrayList<>());
     private SyncLoop loop;
+    /** The fake kernel's nftables generation; -1: unknown (every verification reads back). */
+    private volatile java.util.function.LongSupplier generationSource = () -> -1;
 
     @AfterEach
     void stop() {
@@ -49,8 +52,8 @@ class SyncLoopTest {
     }
 
     private void start(Duration verify) {
-        loop = new SyncLoop(new SyncLoop.Settings("n1", true, List.of(), verify, FAST, Optional.empty()),
-                () -> nft, Optional.empty(), inputs, metrics,
+        loop = new SyncLoop(new SyncLoop.Settings("n1", true, List.of(), verify, Duration.ofHours(1), FAST, Optional.empty()),
+                () -> nft, () -> generationSource.getAsLong(), Optional.empty(), inputs, metrics,
                 (applied, error) -> reports.add((applied == null ? "-" : applied.revision() + "/" + applied.hash())
                         + (error == null ? "" : " error")));
         loop.start();
@@ -131,6 +134,24 @@ class SyncLoopTest {
         eventually(() -> metrics.driftRepairCount() >= 1, metrics::text);
         String repair = nft.appliedScripts().get(1);
         assertEquals(nft.appliedScripts().get(0), repair);
+    }
+
+    @Test
+    void anUnmovedGenerationSkipsTheReadBackAndAMovedOneReadsBack() throws Exception {
+        long[] others = {100};
+        generationSource = () -> others[0] + nft.appliedScripts().size(); // each commit moves it by one
+        start(Duration.ofMillis(50));
+        nodes();
+        inputs.ruleSet(revision(1, "10.244.1.5"));
+        loop.firstFullApply().get(5, TimeUnit.SECONDS);
+        eventually(() -> metrics.text().contains("palisade_agent_verify_total{result=\"unchanged\"} 3.0"), metrics::text);
+        assertEquals(0, listings(), "no read-back while only the agent's own commit moved the generation");
+        others[0]++; // another program committed something in the namespace
+        eventually(() -> listings() > 0, () -> nft.calls().toString());
+    }
+
+    private long listings() {
+        return nft.calls().stream().filter(c -> c.operation() == Nftables.Operation.LIST_JSON).count();
     }
 
     @Test

@@ -1,0 +1,86 @@
+package dev.palisade.agent.sync;
+
+import jnr.ffi.LastError;
+import jnr.ffi.Runtime;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The nftables ruleset generation of the calling thread's network namespace: a counter the kernel
+ * increments with every committed nftables transaction, of any table, by anyone
+ * ({@code NFT_MSG_GETGEN} over a netfilter netlink socket, the query {@code nft monitor} and
+ * libnftables' cache use). If it has not moved since the agent's own last commit, nothing in the
+ * namespace's ruleset changed, and the costly read-back of a large table can be skipped exactly.
+ */
+final class KernelGeneration {
+
+    private static final int AF_NETLINK = 16;
+    private static final int SOCK_RAW = 3;
+    private static final int SOCK_CLOEXEC = 0x80000;
+    private static final int NETLINK_NETFILTER = 12;
+    private static final int NFNL_SUBSYS_NFTABLES = 10;
+    private static final int NFT_MSG_NEWGEN = 15;
+    private static final int NFT_MSG_GETGEN = 16;
+    private static final int NLM_F_REQUEST = 1;
+    private static final int NLMSG_ERROR = 2;
+    private static final int NFTA_GEN_ID = 1;
+
+    private KernelGeneration() {
+    }
+
+    /** The current generation; must run on the thread that is in the namespace of interest. */
+    static long read() {
+        LibC libc = LibC.Binding.LIBC;
+        Runtime runtime = Runtime.getRuntime(libc);
+        int fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+        if (fd < 0) {
+            throw new IllegalStateException("netlink socket failed: errno " + LastError.getLastError(runtime));
+        }
+        try {
+            ByteBuffer req = ByteBuffer.allocate(20).order(ByteOrder.nativeOrder());
+            req.putInt(20);                                             // nlmsg_len
+            req.putShort((short) ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN)); // nlmsg_type
+            req.putShort((short) NLM_F_REQUEST);                        // nlmsg_flags
+            req.putInt(1);                                              // nlmsg_seq
+            req.putInt(0);                                              // nlmsg_pid
+            req.put((byte) 0).put((byte) 0).putShort((short) 0);        // nfgenmsg: AF_UNSPEC, NFNETLINK_V0, res_id
+            if (libc.send(fd, req.array(), 20, 0) != 20) {
+                throw new IllegalStateException("netlink send failed: errno " + LastError.getLastError(runtime));
+            }
+            byte[] buf = new byte[8192];
+            long n = libc.recv(fd, buf, buf.length, 0);
+            if (n < 20) {
+                throw new IllegalStateException("netlink recv failed: errno " + LastError.getLastError(runtime));
+            }
+            return parse(ByteBuffer.wrap(buf, 0, (int) n).order(ByteOrder.nativeOrder()));
+        } finally {
+            libc.close(fd);
+        }
+    }
+
+    /** The NFTA_GEN_ID attribute of a NEWGEN answer. */
+    static long parse(ByteBuffer msg) {
+        int len = msg.getInt(0);
+        int type = msg.getShort(4) & 0xffff;
+        if (type == NLMSG_ERROR) {
+            throw new IllegalStateException("netlink error " + (-msg.getInt(16)) + " for NFT_MSG_GETGEN");
+        }
+        if (type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN)) {
+            throw new IllegalStateException("unexpected netlink message type " + type);
+        }
+        int at = 16 + 4; // nlmsghdr, nfgenmsg
+        while (at + 4 <= Math.min(len, msg.limit())) {
+            int alen = msg.getShort(at) & 0xffff;
+            int atype = msg.getShort(at + 2) & 0x3fff;
+            if (alen < 4) {
+                break;
+            }
+            if (atype == NFTA_GEN_ID && alen >= 8) {
+                return Integer.toUnsignedLong(msg.order(ByteOrder.BIG_ENDIAN).getInt(at + 4));
+            }
+            at += (alen + 3) & ~3;
+        }
+        throw new IllegalStateException("no NFTA_GEN_ID in the answer to NFT_MSG_GETGEN");
+    }
+}
