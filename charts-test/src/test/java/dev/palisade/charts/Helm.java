@@ -33,8 +33,15 @@ final class Helm {
     private Helm() {
     }
 
-    /** Where hack/provision-helm.sh put Helm (it prints the path; a no-op when already there). */
+    /**
+     * Where hack/provision-helm.sh put Helm (it prints the path; a no-op when already there), or
+     * PALISADE_HELM (the workflows' Helm from azure/setup-helm).
+     */
     static synchronized Path binary() {
+        String given = System.getenv("PALISADE_HELM");
+        if (binary == null && given != null && !given.isBlank()) {
+            binary = Path.of(given);
+        }
         if (binary == null) {
             Result r = exec(List.of(REPO.resolve("hack/provision-helm.sh").toString()), Map.of(), 1800);
             if (r.code() != 0) {
