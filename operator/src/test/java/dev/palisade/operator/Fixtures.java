@@ -108,7 +108,11 @@ public final class Fixtures {
 
     /** Waits until the node's published rule set is what the compiler makes of the current state. */
     public NodeRuleSet converged(String node) {
-        TestCluster.eventually(Duration.ofSeconds(30), () -> published(node).equals(Optional.of(expected(node))),
+        return converged(node, Duration.ofSeconds(30));
+    }
+
+    public NodeRuleSet converged(String node, Duration timeout) {
+        TestCluster.eventually(timeout, () -> published(node).equals(Optional.of(expected(node))),
                 () -> "published " + published(node) + "\nexpected  " + expected(node));
         return published(node).orElseThrow();
     }

@@ -38,6 +38,7 @@ public final class TestCluster {
     private static TestCluster instance;
 
     private final KubeAPIServer server;
+    private final Path bin;
     private final String kubeconfig;
     private final Path kubeconfigFile;
     private final KubernetesClient admin;
@@ -45,7 +46,7 @@ public final class TestCluster {
     private TestCluster() throws IOException {
         Path home = Path.of(System.getenv().getOrDefault("KUBEAPITEST_DIR",
                 System.getProperty("user.home") + "/.kubeapitest"));
-        Path bin = home.resolve("k8s").resolve(VERSION + "-linux-" + arch());
+        bin = home.resolve("k8s").resolve(VERSION + "-linux-" + arch());
         for (String b : List.of("kube-apiserver", "etcd", "kubectl")) {
             if (!Files.isExecutable(bin.resolve(b))) {
                 fail(bin.resolve(b) + " is missing: run hack/provision-kube-binaries.sh (builds kube-apiserver "
@@ -120,8 +121,8 @@ public final class TestCluster {
 
     /** Runs the provisioned kubectl against this server; fails the test on a non-zero exit. */
     public String kubectl(String... args) {
-        Path bin = Path.of(System.getProperty("user.home"), ".kubeapitest", "k8s", VERSION + "-linux-" + arch(), "kubectl");
-        List<String> command = new ArrayList<>(List.of(bin.toString(), "--kubeconfig", kubeconfigFile.toString()));
+        List<String> command = new ArrayList<>(List.of(bin.resolve("kubectl").toString(), "--kubeconfig",
+                kubeconfigFile.toString()));
         command.addAll(List.of(args));
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

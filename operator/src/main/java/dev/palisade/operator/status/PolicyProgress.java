@@ -30,29 +30,45 @@ public final class PolicyProgress {
     private PolicyProgress() {
     }
 
-    /**
-     * @param published node name to the hash of its current rule set (only nodes with a rule set)
-     * @param applied   node name to the hash its agent reports as applied
-     * @return "namespace/name" to status, for every policy in the snapshot
-     */
-    public static SortedMap<String, PolicyStatusStatus> of(ClusterIndex index, Map<String, Facts> facts,
-                                                           Map<String, String> published, Map<String, String> applied) {
-        SortedMap<String, PolicyStatusStatus> out = new TreeMap<>();
+    /** "namespace/name" of every policy to the nodes hosting a pod it selects. */
+    public static SortedMap<String, SortedSet<String>> neededNodes(ClusterIndex index) {
+        SortedMap<String, SortedSet<String>> out = new TreeMap<>();
         for (NetworkPolicy policy : index.cluster().policies()) {
-            SortedSet<String> needed = new TreeSet<>();
+            SortedSet<String> nodes = new TreeSet<>();
             for (Pod pod : index.selectPods(policy.namespace(), policy.podSelector())) {
-                if (pod.nodeName() != null && published.containsKey(pod.nodeName())) {
-                    needed.add(pod.nodeName());
+                if (pod.nodeName() != null) {
+                    nodes.add(pod.nodeName());
                 }
             }
+            out.put(policy.key(), nodes);
+        }
+        return out;
+    }
+
+    /**
+     * @param needed    policy to the nodes hosting a pod it selects ({@link #neededNodes})
+     * @param published node name to the hash of its current rule set (only nodes with a rule set)
+     * @param applied   node name to the hash its agent reports as applied
+     * @return "namespace/name" to status, for every policy in {@code needed}
+     */
+    public static SortedMap<String, PolicyStatusStatus> of(Map<String, SortedSet<String>> needed,
+                                                           Map<String, Facts> facts,
+                                                           Map<String, String> published, Map<String, String> applied) {
+        SortedMap<String, PolicyStatusStatus> out = new TreeMap<>();
+        for (var e : needed.entrySet()) {
+            int desired = 0;
             int programmed = 0;
-            for (String node : needed) {
+            for (String node : e.getValue()) {
+                if (!published.containsKey(node)) {
+                    continue;
+                }
+                desired++;
                 if (Objects.equals(published.get(node), applied.get(node))) {
                     programmed++;
                 }
             }
-            Facts f = facts.getOrDefault(policy.key(), new Facts(0, List.of()));
-            out.put(policy.key(), new PolicyStatusStatus(programmed + "/" + needed.size(), needed.size(), programmed,
+            Facts f = facts.getOrDefault(e.getKey(), new Facts(0, List.of()));
+            out.put(e.getKey(), new PolicyStatusStatus(programmed + "/" + desired, desired, programmed,
                     f.generation(), f.problems().size(), f.problems()));
         }
         return out;

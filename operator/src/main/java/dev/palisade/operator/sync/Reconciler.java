@@ -35,7 +35,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * One sync pass, leader only: the whole desired state from the caches (compile every node, encode,
@@ -68,13 +73,21 @@ final class Reconciler {
     private final OperatorMetrics metrics;
     private final String identity;
 
+    /** Rule-set writes in flight at once: enough to hide round trips, few enough not to flood the API server. */
+    static final int WRITERS = 8;
+    private final ExecutorService writers = Executors.newFixedThreadPool(WRITERS, r -> {
+        Thread t = new Thread(r, "palisade-writer");
+        t.setDaemon(true);
+        return t;
+    });
     private final Map<String, Published> published = new HashMap<>();
     /** Survives {@link #adoptCache()}: a retry after a failure never reuses a revision the cache has not shown yet. */
     private final Map<String, Long> highestRevision = new HashMap<>();
     private final Set<String> knownSets = new HashSet<>();
     private final Set<String> reportedEvents = new HashSet<>();
-    private ClusterCache.Snapshot lastSnapshot;
-    private ClusterIndex lastIndex;
+    /** From the last compile, for status passes in between: small, unlike the snapshot and its index. */
+    private Map<String, ClusterCache.PolicyMeta> lastPolicies;
+    private SortedMap<String, SortedSet<String>> lastNeeded;
 
     Reconciler(KubernetesClient client, ClusterCache cache, RuleSetEncoder encoder, OperatorMetrics metrics,
                String identity) {
@@ -95,7 +108,7 @@ final class Reconciler {
             }
         }
         cache.addressSets().forEach(s -> knownSets.add(s.getMetadata().getName()));
-        lastIndex = null;
+        lastNeeded = null;
     }
 
     /**
@@ -133,7 +146,7 @@ final class Reconciler {
         int events = 0;
         int failed = 0;
         double compileSeconds = 0;
-        if (compile || lastIndex == null) {
+        if (compile || lastNeeded == null) {
             long t0 = System.nanoTime();
             ClusterCache.Snapshot snapshot = cache.snapshot();
             ClusterIndex index = new ClusterIndex(snapshot.cluster());
@@ -153,6 +166,7 @@ final class Reconciler {
                     setsCreated++;
                 }
             }
+            List<RuleSetEncoder.EncodedNode> changed = new ArrayList<>();
             for (RuleSetEncoder.EncodedNode n : desired.nodes().values()) {
                 Published mine = published.get(n.node());
                 if (mine != null && mine.hash().equals(n.hash())) {
@@ -164,25 +178,39 @@ final class Reconciler {
                     LOG.warn("rule set of node {} is {} bytes, over {}: not published", n.node(), n.bytes(), MAX_RULESET_BYTES);
                     continue;
                 }
+                changed.add(n);
+            }
+            // Writes of different nodes are independent: several in flight at once, results applied here.
+            List<Future<PalisadeNodeRuleSet>> writes = new ArrayList<>();
+            for (RuleSetEncoder.EncodedNode n : changed) {
+                Published mine = published.get(n.node());
                 long revision = Math.max(Math.max(mine == null ? 0 : mine.revision(), highestRevision.getOrDefault(n.node(), 0L)),
                         cache.ruleSet(n.node()).map(r -> r.getSpec() == null ? 0 : r.getSpec().revision()).orElse(0L)) + 1;
+                highestRevision.merge(n.node(), revision, Math::max);
+                writes.add(writers.submit(() -> apply(PalisadeNodeRuleSet.of(n.spec(revision)))));
+            }
+            for (int i = 0; i < changed.size(); i++) {
+                RuleSetEncoder.EncodedNode n = changed.get(i);
+                boolean created = !published.containsKey(n.node());
                 PalisadeNodeRuleSet applied;
                 try {
-                    applied = apply(PalisadeNodeRuleSet.of(n.spec(revision)));
-                } catch (KubernetesClientException ex) {
+                    applied = writes.get(i).get();
+                } catch (ExecutionException ex) {
                     // One node's failure does not hold back the others; the loop retries the pass.
                     metrics.published("PalisadeNodeRuleSet", OperatorMetrics.Result.error);
-                    LOG.warn("cannot publish the rule set of node {}: {}", n.node(), ex.getMessage());
-                    highestRevision.merge(n.node(), revision, Math::max);
+                    LOG.warn("cannot publish the rule set of node {}: {}", n.node(), ex.getCause().getMessage());
                     failed++;
                     continue;
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while publishing", ex);
                 }
                 published.put(n.node(), new Published(n.hash(), applied.getSpec().revision()));
-                highestRevision.put(n.node(), applied.getSpec().revision());
                 metrics.published("PalisadeNodeRuleSet",
-                        mine == null ? OperatorMetrics.Result.created : OperatorMetrics.Result.updated);
+                        created ? OperatorMetrics.Result.created : OperatorMetrics.Result.updated);
                 metrics.rulesetWritten(n.bytes());
-                LOG.debug("published {} revision {} hash {} ({} bytes)", n.node(), revision, n.summary().hash(), n.bytes());
+                LOG.debug("published {} revision {} hash {} ({} bytes)", n.node(), applied.getSpec().revision(),
+                        n.summary().hash(), n.bytes());
                 written++;
             }
             Set<String> stale = new HashSet<>(published.keySet());
@@ -205,8 +233,8 @@ final class Reconciler {
                 setsDeleted++;
             }
             events = postEvents(snapshot);
-            lastSnapshot = snapshot;
-            lastIndex = index;
+            lastPolicies = snapshot.policies();
+            lastNeeded = PolicyProgress.neededNodes(index);
         }
         int statuses = reportStatus();
         return new Outcome(nodes, written, deleted, setsCreated, setsDeleted, statuses, events, failed, compileSeconds);
@@ -227,25 +255,34 @@ final class Reconciler {
             }
         }
         Map<String, PolicyProgress.Facts> facts = new HashMap<>();
-        lastSnapshot.policies().forEach((key, meta) -> facts.put(key, new PolicyProgress.Facts(meta.generation(),
+        lastPolicies.forEach((key, meta) -> facts.put(key, new PolicyProgress.Facts(meta.generation(),
                 meta.diagnostics().stream().map(Reconciler::problem).toList())));
-        SortedMap<String, PolicyStatusStatus> wanted = PolicyProgress.of(lastIndex, facts, hashes, applied);
+        SortedMap<String, PolicyStatusStatus> wanted = PolicyProgress.of(lastNeeded, facts, hashes, applied);
         int writes = 0;
+        List<String> keys = new ArrayList<>();
+        List<Future<?>> pending = new ArrayList<>();
         for (var e : wanted.entrySet()) {
             String[] nsName = e.getKey().split("/", 2);
             var current = cache.policyStatus(nsName[0], nsName[1]);
             if (current.isPresent() && e.getValue().equals(current.get().getStatus())) {
                 continue;
             }
+            ClusterCache.PolicyMeta meta = lastPolicies.get(e.getKey());
+            keys.add(e.getKey());
+            pending.add(writers.submit(() -> writeStatus(nsName[0], nsName[1], e.getValue(), meta, current.isEmpty())));
+        }
+        for (int i = 0; i < pending.size(); i++) {
             try {
-                writeStatus(nsName[0], nsName[1], e.getValue(), lastSnapshot.policies().get(e.getKey()),
-                        current.isEmpty());
+                pending.get(i).get();
                 metrics.statusWritten(true);
                 writes++;
-            } catch (KubernetesClientException ex) {
+            } catch (ExecutionException ex) {
                 // The namespace may be going away; the next pass tries again.
                 metrics.statusWritten(false);
-                LOG.warn("cannot write PalisadePolicyStatus {}: {}", e.getKey(), ex.getMessage());
+                LOG.warn("cannot write PalisadePolicyStatus {}: {}", keys.get(i), ex.getCause().getMessage());
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while writing status", ex);
             }
         }
         for (PalisadePolicyStatus s : cache.policyStatuses()) {
@@ -325,6 +362,10 @@ final class Reconciler {
             sb.append(d.field()).append(": ");
         }
         return sb.append(d.message()).toString();
+    }
+
+    void close() {
+        writers.shutdownNow();
     }
 
     /** Nodes with a published rule set and their hashes (for tests and the INFO line). */

@@ -212,5 +212,6 @@ public final class SyncLoop implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        reconciler.close();
     }
 }

@@ -83,10 +83,9 @@ public final class ClusterCache implements AutoCloseable {
 
     public void start() {
         var podInformer = client.pods().inAnyNamespace().withLimit(LIST_LIMIT).runnableInformer(0);
-        // Keep only what the projection reads: the informer's copy of each pod stays small.
+        // The projected records are the cache; the informer keeps only each pod's key and resourceVersion.
         podInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
-                io.fabric8.kubernetes.api.model.Pod.class, client.getKubernetesSerialization(),
-                "metadata.labels", "spec.nodeName", "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs"));
+                io.fabric8.kubernetes.api.model.Pod.class, client.getKubernetesSerialization()));
         input("pods", podInformer, Projection::pod, pods, null);
         input("namespaces", client.namespaces().withLimit(LIST_LIMIT).runnableInformer(0), Projection::namespace,
                 namespaces, null);
@@ -95,6 +94,10 @@ public final class ClusterCache implements AutoCloseable {
                 .runnableInformer(0), Projection::networkPolicy, policies, policyMeta);
 
         ruleSets = client.resources(PalisadeNodeRuleSet.class).withLimit(LIST_LIMIT).runnableInformer(0);
+        // The leader needs each rule set's hash, revision and the agent's status, not the rules (at 5,000
+        // nodes the full objects would be the largest thing in the heap).
+        ruleSets.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE, PalisadeNodeRuleSet.class,
+                client.getKubernetesSerialization(), "spec.node", "spec.hash", "spec.revision", "status"));
         ruleSets.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(PalisadeNodeRuleSet obj) {
@@ -113,6 +116,8 @@ public final class ClusterCache implements AutoCloseable {
         });
         own("palisadenoderulesets", ruleSets);
         addressSets = client.resources(PalisadeAddressSet.class).withLimit(LIST_LIMIT).runnableInformer(0);
+        addressSets.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE, PalisadeAddressSet.class,
+                client.getKubernetesSerialization()));
         own("palisadeaddresssets", addressSets);
         policyStatuses = client.resources(PalisadePolicyStatus.class).inAnyNamespace().withLimit(LIST_LIMIT)
                 .runnableInformer(0);
@@ -212,6 +217,7 @@ public final class ClusterCache implements AutoCloseable {
         return new Snapshot(cluster, Map.copyOf(policyMeta));
     }
 
+    /** A rule set as the cache keeps it: spec.node, spec.hash, spec.revision and status only. */
     public Optional<PalisadeNodeRuleSet> ruleSet(String node) {
         return Optional.ofNullable(ruleSets.getStore().getByKey(node));
     }
@@ -220,6 +226,7 @@ public final class ClusterCache implements AutoCloseable {
         return ruleSets.getStore().list();
     }
 
+    /** Address sets as the cache keeps them: names only. */
     public List<PalisadeAddressSet> addressSets() {
         return addressSets.getStore().list();
     }
