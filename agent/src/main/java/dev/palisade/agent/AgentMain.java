@@ -3,6 +3,7 @@ package dev.palisade.agent;
 import dev.palisade.agent.cni.CniPlane;
 import dev.palisade.agent.cni.RouteTable;
 import dev.palisade.agent.sync.Inputs;
+import dev.palisade.agent.sync.ReleasingNftables;
 import dev.palisade.agent.sync.SyncLoop;
 import dev.palisade.agent.telemetry.AgentMetrics;
 import dev.palisade.agent.telemetry.HttpEndpoints;
@@ -43,7 +44,7 @@ public final class AgentMain {
     public static void run(AgentConfig config) throws InterruptedException {
         CountDownLatch stop = new CountDownLatch(1);
         try (KubernetesClient client = new KubernetesClientBuilder().build();
-             Agent agent = start(config, client, LibNftables::open)) {
+             Agent agent = start(config, client, () -> new ReleasingNftables(LibNftables::open))) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "palisade-shutdown"));
             LOG.info("agent for node {} running{}; metrics and probes on port {}", config.node(),
                     config.cni().map(c -> ", CNI mode (" + c.confFile() + ")").orElse(""), agent.httpPort());
