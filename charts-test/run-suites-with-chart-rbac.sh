@@ -16,7 +16,10 @@
 # Environment: PALISADE_CHART_SUITES  the test classes (default below, surefire's -Dtest syntax)
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TESTS="${PALISADE_CHART_SUITES:-OperatorApiTest,OperatorRbacApiTest,LeaderElectionApiTest,ClusterE2eTest}"
+# The operator's API tests that exercise its permissions (informers, publishing, status, events, the
+# Lease, the RBAC table), and the agent's cluster tests that do (its rule set's watch, address sets,
+# status writes, Nodes; its RBAC table). The agent's failure-injection cases add nothing on RBAC.
+TESTS="${PALISADE_CHART_SUITES:-OperatorApiTest,OperatorRbacApiTest,LeaderElectionApiTest,ClusterE2eTest#podsGet*+policiesAreEnforced*+aNewPod*+aNodeAddedAndRemoved+theAgentsServiceAccount*}"
 log() { printf '[chart-rbac] %s\n' "$*" >&2; }
 
 HELM="$("$REPO/hack/provision-helm.sh")"
@@ -36,25 +39,31 @@ done
 
 log "running $TESTS with palisade.repo.root=$ROOT"
 cd "$REPO"
-# -am: the agent resolves the operator from the reactor; test-compile is a no-op on a built tree.
-mvn -B -q -pl operator,agent -am test-compile surefire:test \
+# Failures do not stop Maven (an operator failure would skip the agent, its dependent): the reports
+# decide, below. -am: the agent resolves the operator from the reactor; test-compile is a no-op on a
+# built tree. Reports of earlier runs of these classes are removed first, so none is read stale.
+for t in ${TESTS//,/ }; do
+  t="${t%%#*}"
+  rm -f operator/target/surefire-reports/TEST-*."$t".xml agent/target/surefire-reports/TEST-*."$t".xml
+done
+mvn -B -q -pl operator,agent -am test-compile surefire:test -Dmaven.test.failure.ignore=true \
   -Dtest="$TESTS" -Dsurefire.failIfNoSpecifiedTests=false \
   -Dpalisade.repo.root="$ROOT"
 python3 - "$TESTS" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
-wanted = sys.argv[1].split(",")
+wanted = [w.split("#")[0] for w in sys.argv[1].split(",")]
 ran = {}
 for r in glob.glob("operator/target/surefire-reports/TEST-*.xml") + glob.glob("agent/target/surefire-reports/TEST-*.xml"):
     root = ET.parse(r).getroot()
     name = root.get("name").rsplit(".", 1)[-1]
     if name in wanted:
         ran[name] = (int(root.get("tests")), int(root.get("failures")) + int(root.get("errors")), int(root.get("skipped")))
+ok = True
 for w in wanted:
-    if w not in ran:
-        sys.exit(f"[chart-rbac] {w} did not run")
-    tests, bad, skipped = ran[w]
+    tests, bad, skipped = ran.get(w, (0, 0, 0))
     print(f"[chart-rbac] {w}: {tests} tests, {bad} failed, {skipped} skipped (chart RBAC)", file=sys.stderr)
-    if bad or skipped or tests == 0:
-        sys.exit(1)
+    ok = ok and tests > 0 and not bad and not skipped
+if not ok:
+    sys.exit("[chart-rbac] FAILED: a class did not run, failed or skipped with the chart's RBAC (output above)")
 PY
 log "the operator's and agent's API tests pass with the chart's RBAC"
