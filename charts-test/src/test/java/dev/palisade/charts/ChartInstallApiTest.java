@@ -206,7 +206,8 @@ class ChartInstallApiTest {
             "palisade-agent,    watch,  palisade.dev,        palisadenoderulesets,   '',      '',              true",
             "palisade-agent,    patch,  palisade.dev,        palisadenoderulesets,   /status, '',              true",
             "palisade-agent,    get,    palisade.dev,        palisadeaddresssets,    '',      '',              true",
-            "palisade-agent,    list,   palisade.dev,        palisadeaddresssets,    '',      '',              false",
+            "palisade-agent,    list,   palisade.dev,        palisadeaddresssets,    '',      '',              true",
+            "palisade-agent,    watch,  palisade.dev,        palisadeaddresssets,    '',      '',              false",
             "palisade-agent,    list,   '',                  pods,                   '',      '',              false",
             "palisade-agent,    patch,  palisade.dev,        palisadenoderulesets,   '',      '',              false",
     })
