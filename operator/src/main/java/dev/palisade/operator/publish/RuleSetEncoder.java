@@ -40,7 +40,7 @@ public final class RuleSetEncoder {
 
     /** Size limits; see docs/design/ruleset-contract.md for the figures behind the defaults. */
     public record Limits(int inlinePeerEntries, int partEntries, int nodeBudgetBytes) {
-        public static final Limits DEFAULT = new Limits(128, 16_384, 256 * 1024);
+        public static final Limits DEFAULT = new Limits(16, 16_384, 256 * 1024);
 
         public Limits {
             if (inlinePeerEntries < 0 || partEntries < 2 || nodeBudgetBytes < 1) {
