@@ -45,6 +45,7 @@ public final class SyncLoop implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SyncLoop.class);
     private static final int ERROR_TEXT_LIMIT = 600;
+    private static final int LARGE_TABLE = 20_000;
 
     /** What the loop needs of the agent's configuration. */
     public record Settings(String node, boolean guard, List<Cidr> pendingCidrs, Duration verifyInterval,
@@ -255,6 +256,7 @@ public final class SyncLoop implements AutoCloseable {
             ApplyResult r = sync.apply(desired);
             trustGeneration(before, r);
             NativeMemory.trim();
+            compactAfterLarge(r);
             applied = desired;
             appliedRevision = revision;
             failures = 0;
@@ -278,6 +280,18 @@ public final class SyncLoop implements AutoCloseable {
                     revision.revision(), shortHash(revision.hash()), failures, delay.toMillis(),
                     appliedRevision == null ? "what it had" : "revision " + appliedRevision.revision(), e.getMessage());
             status.report(appliedRevision, "revision " + revision.revision() + " not applied: " + truncate(e.getMessage()));
+        }
+    }
+
+    /**
+     * After a full replacement of a large table, the render, the diff and (for a read-back) the
+     * parsed listing leave tens of megabytes of garbage; a collection now lets the heap shrink back
+     * (with {@code -XX:MaxHeapFreeRatio}) instead of staying at its peak on every node until the
+     * next one. Rare (start, layout change, repair), so the pause is no concern.
+     */
+    private static void compactAfterLarge(ApplyResult r) {
+        if (r.mode() == ApplyResult.Mode.FULL && r.elements() >= LARGE_TABLE) {
+            System.gc();
         }
     }
 
@@ -319,6 +333,7 @@ public final class SyncLoop implements AutoCloseable {
             ApplyResult r = sync.repair();
             trustGeneration(before, r);
             NativeMemory.trim();
+            compactAfterLarge(r);
             metrics.driftRepaired();
             metrics.applied(r.mode().label(), r.duration().toNanos() / 1e9, r.elements());
             LOG.info("repaired: {}", r);

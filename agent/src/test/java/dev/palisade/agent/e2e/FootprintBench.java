@@ -28,13 +28,24 @@ import java.util.TreeSet;
  */
 public final class FootprintBench {
 
+    /**
+     * The agent's JVM flags as the chart should set them: a small heap that grows for the read-back
+     * of a large table (at 100,000 elements it needs about 150 MB for a moment) and shrinks back after
+     * it (-Xms small, MaxHeapFreeRatio, and the agent's collection after large transactions); the
+     * serial collector (one thread, least native overhead); C1 only; exit on OOM so the DaemonSet
+     * restarts the agent rather than keep a dead sync thread (the tables stay in the kernel).
+     */
+    static final String AGENT_JVM = "-XX:+UseSerialGC -Xms16m -Xmx192m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 "
+            + "-Xss256k -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=24m "
+            + "-XX:MaxMetaspaceSize=64m -XX:+ExitOnOutOfMemoryError";
+
     public static void main(String[] args) throws Exception {
         int grants = intArg(args, "--grants", 10_000);
         int peersPerGrant = intArg(args, "--peers-per-grant", 10);
         int idleSeconds = intArg(args, "--idle-seconds", 60);
         int verifySeconds = intArg(args, "--verify-interval", 30);
-        String jvm = stringArg(args, "--jvm", "-XX:+UseSerialGC -Xss256k -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 "
-                + "-XX:ReservedCodeCacheSize=24m -XX:MaxMetaspaceSize=64m -Xmx96m -XX:+UseStringDeduplication");
+        // the agent's JVM flags as the chart sets them (docs/design/agent.md, "Footprint")
+        String jvm = stringArg(args, "--jvm", AGENT_JVM);
 
         Path work = Files.createTempDirectory("palisade-agent-bench");
         try (SimNetwork net = new SimNetwork(work.resolve("net")); ApiServer api = new ApiServer()) {
@@ -62,6 +73,7 @@ public final class FootprintBench {
                 Thread.sleep(10);
             }
             double startSeconds = (System.nanoTime() - t0) / 1e9;
+            double startCpu = cpuTicks(agent.pid()) / 100.0;
             String elements = metric(agent.metrics(), "palisade_agent_set_elements");
             String nftCount = Sh.inNetns(node.netns(), "nft", "list", "table", "inet", "palisade").orThrow().out();
             long kernelElements = nftCount.lines().filter(l -> l.contains(" . ")).count();
@@ -77,12 +89,20 @@ public final class FootprintBench {
 
             System.out.printf(Locale.ROOT, "set elements programmed: %s (agent metric), ~%d element lines in nft's listing%n",
                     elements, kernelElements);
-            System.out.printf(Locale.ROOT, "start to first full ruleset committed: %.2f s (target <= 3 s)%n", startSeconds);
+            System.out.printf(Locale.ROOT, "start to first full ruleset committed: %.2f s (target <= 3 s), %.2f s of CPU "
+                    + "(load average now %s)%n", startSeconds, startCpu,
+                    Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
             System.out.printf(Locale.ROOT, "resident memory: %.1f MB (target <= 150 MB); peak so far %.1f MB%n",
                     rssKb / 1024.0, hwmKb(agent.pid()) / 1024.0);
             System.out.printf(Locale.ROOT, "idle CPU over %d s with verification every %d s (%s in the window and before): "
                     + "%.2f %% of a core (target <= 0.5 %%)%n", idleSeconds, verifySeconds, verifies, idleCpu);
             System.out.println("agent JVM flags: " + jvm);
+            if (jvm.contains("NativeMemoryTracking")) {
+                Sh.Result nmt = Sh.run(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                        Long.toString(agent.pid()), "VM.native_memory", "summary"));
+                nmt.out().lines().filter(l -> l.contains("committed=") && (l.startsWith("Total") || l.startsWith("-")))
+                        .forEach(l -> System.out.println("  NMT " + l.strip()));
+            }
 
             // drift at scale: a hand-flushed chain moves the generation; the next verification reads
             // the whole table back (100,000 elements), finds the drift and replaces the table
