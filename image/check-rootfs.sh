@@ -11,14 +11,19 @@
 #      once the CLI has it, else image/NftablesSelfCheck.java (add, list and delete a table)
 #   4. the CNI plugins of CNI mode (ptp, host-local, portmap, loopback) in /usr/lib/cni answer
 #      CNI_COMMAND=VERSION; ip and conntrack run
-#   5. whether `palisade operator` and `palisade agent` are wired in the CLI (reported)
+#   5. whether `palisade operator` and `palisade agent` are wired in the CLI
+#   6. both programs running from the image against a real kube-apiserver (hack's binaries) with the
+#      chart installed, each with a token of its chart ServiceAccount: the operator (uid 65532)
+#      publishes a node's rule set, and the agent (root) applies it in a network namespace of its
+#      own (--netns, as the agent's E2E tests do) and reports it applied
 #
 # The assembled filesystem is cached in ~/.cache/palisade/rootfs/<hash of the recipe>, so a
 # second run only refreshes the jars (seconds). Needs root (debootstrap, chroot, unshare) and a
 # built tree: mvn -B -DskipTests package (cli/target/palisade.jar and cli/target/lib).
 #
 # Environment: PALISADE_ROOTFS_CACHE (default ~/.cache/palisade/rootfs),
-#              PALISADE_DEBIAN_MIRROR (default http://deb.debian.org/debian).
+#              PALISADE_DEBIAN_MIRROR (default http://deb.debian.org/debian),
+#              PALISADE_KUBE_BIN_DIR (default ~/.kubeapitest/k8s/1.33.13-linux-amd64).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -44,13 +49,29 @@ KEY=$(cat "$REPO/image/runtime-packages.txt" "$REPO/image/install-runtime.sh" <(
 ROOT="$CACHE/$SUITE-$KEY"
 
 mounted=()
+pids=()
+netns=""
+work=""
 cleanup() {
-  local m
+  local m p
+  for p in "${pids[@]}"; do
+    kill -TERM "$p" 2>/dev/null || true
+  done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  pids=()
   for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
     m="${mounted[$i]}"
     umount -l "$m" 2>/dev/null || true
   done
   mounted=()
+  [[ -z "$netns" ]] || ip netns delete "$netns" 2>/dev/null || true
+  netns=""
+  [[ -z "$work" ]] || rm -rf "$work"
+  work=""
 }
 trap cleanup EXIT
 mount_into() { # mount_into ROOT: /proc and /dev for the JVM inside the chroot
@@ -166,5 +187,96 @@ for sub in operator agent; do
     echo "   palisade $sub: NOT wired in the CLI yet (dev.palisade.cli.Palisade has no '$sub' subcommand)" >&2
   fi
 done
+
+log "6. palisade operator and palisade agent from the image, against kube-apiserver with the chart installed"
+KUBE_BIN="${PALISADE_KUBE_BIN_DIR:-$HOME/.kubeapitest/k8s/1.33.13-linux-amd64}"
+for b in etcd kube-apiserver kubectl; do
+  [[ -x "$KUBE_BIN/$b" ]] || die "$KUBE_BIN/$b is missing: run hack/provision-kube-binaries.sh"
+done
+[[ " ${wired[*]} " == *" operator "* && " ${wired[*]} " == *" agent "* ]] || die "the CLI lacks palisade operator or palisade agent"
+[[ -n "$ROOT" && "$ROOT" != / ]] || die "no root filesystem"
+HELM="$("$REPO/hack/provision-helm.sh")"
+work=$(mktemp -d /tmp/palisade-image-check.XXXXXX)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+ETCD_PORT=$(free_port); PEER_PORT=$(free_port); API_PORT=$(free_port); OP_PORT=$(free_port); AG_PORT=$(free_port)
+(
+  cd "$work"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 1 -subj "/CN=palisade-image-ca" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -keyout api.key -out api.csr -subj "/CN=kube-apiserver" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >api.ext
+  openssl x509 -req -in api.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -extfile api.ext -out api.crt 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -keyout admin.key -out admin.csr -subj "/O=system:masters/CN=admin" 2>/dev/null
+  printf 'extendedKeyUsage=clientAuth\n' >admin.ext
+  openssl x509 -req -in admin.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -extfile admin.ext -out admin.crt 2>/dev/null
+  openssl genrsa -out sa.key 2048 2>/dev/null
+  openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+)
+"$KUBE_BIN/etcd" --name default --data-dir "$work/etcd" --unsafe-no-fsync \
+  --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+  --listen-peer-urls "http://127.0.0.1:$PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$PEER_PORT" \
+  --initial-cluster "default=http://127.0.0.1:$PEER_PORT" >"$work/etcd.log" 2>&1 &
+pids+=($!)
+"$KUBE_BIN/kube-apiserver" --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" \
+  --cert-dir="$work/certs" --tls-cert-file="$work/api.crt" --tls-private-key-file="$work/api.key" \
+  --client-ca-file="$work/ca.crt" --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
+  --service-cluster-ip-range=10.0.0.0/24 --authorization-mode=RBAC \
+  --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+  --service-account-key-file="$work/sa.pub" --service-account-signing-key-file="$work/sa.key" \
+  >"$work/apiserver.log" 2>&1 &
+pids+=($!)
+kubeconfig() { # kubeconfig USER-LINES: a kubeconfig for this API server
+  printf 'apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:%s\n    certificate-authority-data: %s\nusers:\n- name: u\n  user:\n%s\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\n' \
+    "$API_PORT" "$(base64 -w0 <"$work/ca.crt")" "$1"
+}
+kubeconfig "$(printf '    client-certificate-data: %s\n    client-key-data: %s' \
+  "$(base64 -w0 <"$work/admin.crt")" "$(base64 -w0 <"$work/admin.key")")" >"$work/admin.kubeconfig"
+k() { "$KUBE_BIN/kubectl" --kubeconfig "$work/admin.kubeconfig" "$@"; }
+deadline=$((SECONDS + 90))
+until k get --raw /readyz >/dev/null 2>&1; do
+  ((SECONDS < deadline)) || { tail -20 "$work/apiserver.log" >&2; die "kube-apiserver not ready"; }
+  sleep 0.5
+done
+"$HELM" install palisade "$REPO/charts/palisade" --namespace palisade-system --create-namespace \
+  --kubeconfig "$work/admin.kubeconfig" >/dev/null || die "helm install failed"
+printf '%s\n' 'apiVersion: v1' 'kind: Node' 'metadata: {name: image-check-node}' \
+  'spec: {podCIDR: 10.244.7.0/24, podCIDRs: [10.244.7.0/24]}' | k apply -f - >/dev/null || die "cannot create the Node"
+# each program with its chart ServiceAccount's token, so the chart's RBAC decides what it may do
+for sa in operator agent; do
+  token=$(k create token "palisade-$sa" -n palisade-system --duration=1h) || die "no token for palisade-$sa"
+  kubeconfig "    token: $token" >"$ROOT/opt/palisade-check/$sa.kubeconfig"
+done
+chmod 0644 "$ROOT"/opt/palisade-check/*.kubeconfig
+netns="pzimg-$$"
+ip netns add "$netns"
+mkdir -p "$ROOT/run/netns"
+mount --rbind /run/netns "$ROOT/run/netns" && mount --make-rslave "$ROOT/run/netns" && mounted+=("$ROOT/run/netns")
+chroot --userspec=$OPERATOR_UID:$OPERATOR_UID "$ROOT" env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp \
+  KUBECONFIG=/opt/palisade-check/operator.kubeconfig POD_NAME=palisade-operator-image-check \
+  POD_NAMESPACE=palisade-system PALISADE_HTTP_PORT="$OP_PORT" palisade operator >"$work/operator.log" 2>&1 &
+pids+=($!)
+chroot "$ROOT" env -i PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp \
+  KUBECONFIG=/opt/palisade-check/agent.kubeconfig NODE_NAME=image-check-node \
+  palisade agent --http-port="$AG_PORT" --netns "$netns" >"$work/agent.log" 2>&1 &
+pids+=($!)
+deadline=$((SECONDS + 150))
+applied() { # the node's rule set is applied: spec.revision equals status.appliedRevision
+  local r
+  r=$(k get palisadenoderuleset image-check-node -o jsonpath='{.spec.revision}/{.status.appliedRevision}' 2>/dev/null) || return 1
+  [[ -n "${r%%/*}" && "${r%%/*}" == "${r##*/}" ]]
+}
+until applied && curl -sf "http://127.0.0.1:$AG_PORT/readyz" >/dev/null; do
+  if ((SECONDS >= deadline)); then
+    echo "--- operator.log" >&2; tail -30 "$work/operator.log" >&2
+    echo "--- agent.log" >&2; tail -30 "$work/agent.log" >&2
+    die "the image's operator and agent did not publish and apply the node's rule set"
+  fi
+  sleep 1
+done
+echo "   PalisadeNodeRuleSet image-check-node: revision/applied $(k get palisadenoderuleset image-check-node \
+  -o jsonpath='{.spec.revision}/{.status.appliedRevision}')" >&2
+ip netns exec "$netns" nft list table inet palisade >/dev/null || die "no table inet palisade in the agent's namespace"
+curl -sf "http://127.0.0.1:$OP_PORT/metrics" | grep -Eq '^palisade_operator_leader 1(\.0)?$' || die "the operator does not report leading"
+curl -sf "http://127.0.0.1:$AG_PORT/metrics" | grep -Eq '^palisade_agent_ready 1(\.0)?$' || die "the agent does not report ready"
+echo "   operator (uid $OPERATOR_UID) leads, agent ready, table inet palisade in $netns; both as their chart ServiceAccounts" >&2
 cleanup
 log "image contents check passed"
