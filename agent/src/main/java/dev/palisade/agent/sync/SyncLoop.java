@@ -284,13 +284,20 @@ public final class SyncLoop implements AutoCloseable {
     }
 
     /**
-     * After a full replacement of a large table, the render, the diff and (for a read-back) the
-     * parsed listing leave tens of megabytes of garbage; a collection now lets the heap shrink back
-     * (with {@code -XX:MaxHeapFreeRatio}) instead of staying at its peak on every node until the
-     * next one. Rare (start, layout change, repair), so the pause is no concern.
+     * After a full replacement or a read-back of a large table, the render and the parsed listing
+     * leave a hundred megabytes of garbage at 100,000 elements; a collection now lets the heap
+     * shrink back (G1 with {@code -XX:MaxHeapFreeRatio} gives the memory back at once) instead of
+     * staying at its peak on every node. Rare (start, layout change, read-back), so the pause is no
+     * concern.
      */
     private static void compactAfterLarge(ApplyResult r) {
-        if (r.mode() == ApplyResult.Mode.FULL && r.elements() >= LARGE_TABLE) {
+        if (r.mode() == ApplyResult.Mode.FULL) {
+            compactAfterLarge(r.elements());
+        }
+    }
+
+    private static void compactAfterLarge(int elements) {
+        if (elements >= LARGE_TABLE) {
             System.gc();
         }
     }
@@ -320,6 +327,7 @@ public final class SyncLoop implements AutoCloseable {
             nextFullVerify = now + settings.fullVerifyInterval().toNanos();
             Drift drift = sync.verify();
             NativeMemory.trim();
+            compactAfterLarge(applied.elementCount());
             if (drift.isEmpty()) {
                 trustedGeneration = gen;
                 metrics.verified("in_sync");
