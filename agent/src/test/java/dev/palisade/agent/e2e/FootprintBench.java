@@ -99,12 +99,7 @@ public final class FootprintBench {
             System.out.printf(Locale.ROOT, "idle CPU over %d s with verification every %d s (%s in the window and before): "
                     + "%.2f %% of a core (target <= 0.5 %%)%n", idleSeconds, verifySeconds, verifies, idleCpu);
             System.out.println("agent JVM flags: " + jvm);
-            if (jvm.contains("NativeMemoryTracking")) {
-                Sh.Result nmt = Sh.run(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                        Long.toString(agent.pid()), "VM.native_memory", "summary"));
-                nmt.out().lines().filter(l -> l.contains("committed=") && (l.startsWith("Total") || l.startsWith("-")))
-                        .forEach(l -> System.out.println("  NMT " + l.strip()));
-            }
+            nmt(jvm, agent);
 
             // drift at scale: a hand-flushed chain moves the generation; the next verification reads
             // the whole table back (100,000 elements), finds the drift and replaces the table
@@ -123,6 +118,7 @@ public final class FootprintBench {
             System.out.printf(Locale.ROOT, "drift at scale: flushed chain found and repaired %.1f s after the flush "
                     + "(waits for the next verification), %.1f s of CPU; resident memory after: %.1f MB, peak: %.1f MB%n",
                     repairSeconds, repairCpu, rssKb(agent.pid()) / 1024.0, hwmKb(agent.pid()) / 1024.0);
+            nmt(jvm, agent);
             agent.stop();
         }
     }
@@ -161,6 +157,17 @@ public final class FootprintBench {
             }
         }
         return -1;
+    }
+
+    /** With -XX:NativeMemoryTracking=summary among the agent's flags: the JVM's own accounting. */
+    private static void nmt(String jvm, AgentProcess agent) {
+        if (!jvm.contains("NativeMemoryTracking")) {
+            return;
+        }
+        Sh.Result nmt = Sh.run(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(agent.pid()), "VM.native_memory", "summary"));
+        nmt.out().lines().filter(l -> l.contains("committed=") && (l.startsWith("Total") || l.matches("-\\s+(Java Heap|Class|Thread|Code|GC|Symbol|Metaspace|Shared class space|Internal|Other) .*")))
+                .forEach(l -> System.out.println("  NMT " + l.strip()));
     }
 
     private static long hwmKb(long pid) throws IOException {
