@@ -4,7 +4,6 @@ import dev.palisade.agent.cni.NodeNetwork;
 
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -99,9 +98,5 @@ public final class Inputs {
         } finally {
             lock.unlock();
         }
-    }
-
-    static long toNanos(long millis) {
-        return TimeUnit.MILLISECONDS.toNanos(millis);
     }
 }
