@@ -53,7 +53,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * its ServiceAccount), one agent JVM per simulated node in CNI mode (as the agent's ServiceAccount,
  * through a relay the test can cut), node network namespaces on a shared L2 fabric, and pods wired by
  * Debian's CNI plugins from the configuration the agents write. Traffic is real TCP between pod
- * namespaces. The steps run in order on one cluster, each leaving it as the next expects.
+ * namespaces. The steps run in order on one cluster, each leaving it as the next expects; the last
+ * but one applies seed 002's walkthrough policies (netpol-demo) verbatim with kubectl.
  */
 @Tag("e2e")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -279,6 +280,59 @@ class ClusterE2eTest {
 
     @Test
     @Order(8)
+    void theNetpolDemoWalkthroughsPoliciesAreEnforcedAcrossTheThreeNodes() throws Exception {
+        // seed 002's namespaces and pods (conformance's NetpolDemoWalkthroughKernelTest has the same cluster)
+        namespace("netpol-demo", Map.of());
+        namespace("storefront", Map.of("purpose", "frontend"));
+        addPod("web-app-1", "n1", "netpol-demo", Map.of("app", "web"));
+        addPod("web-app-2", "n2", "netpol-demo", Map.of("app", "web"));
+        addPod("database", "n3", "netpol-demo", Map.of("app", "db"));
+        addPod("client", "n2", "default", Map.of("run", "client"));
+        addPod("shop", "n3", "storefront", Map.of("app", "shop"));
+        eventually(SETTLE, () -> reaches("client", "web-app-1", 80) && reaches("client", "database", 5432),
+                this::diagnostics);
+        Path seeds = ApiServer.REPO.resolve("conformance/src/test/resources/dev/palisade/conformance/policies/seeds");
+        for (String seed : List.of("002-default-deny-ingress.yaml", "002-web-allow-frontend.yaml", "002-db-policy.yaml")) {
+            api.kubectl("apply", "-f", seeds.resolve(seed).toString()); // verbatim, as the walkthrough applies them
+        }
+        Map<String, Boolean> want = new LinkedHashMap<>();
+        want.put("shop -> web-app-1:80 (frontend namespace, across nodes)", true);
+        want.put("shop -> web-app-2:80 (frontend namespace, across nodes)", true);
+        want.put("client -> web-app-1:80 (default is not frontend)", false);
+        want.put("client -> web-app-2:80 (same node, not frontend)", false);
+        want.put("web-app-1 -> database:5432 (app=web)", true);
+        want.put("web-app-2 -> database:5432 (app=web)", true);
+        want.put("client -> database:5432", false);
+        want.put("shop -> database:5432", false);
+        want.put("web-app-1 -> web-app-2:80 (netpol-demo is not frontend)", false);
+        want.put("shop -> web-app-1:8080 (port not allowed)", false);
+        want.put("client -> shop:8080 (no policy in storefront)", true);
+        eventually(SETTLE, () -> walkthrough().equals(want), () -> walkthrough() + "\n" + diagnostics());
+    }
+
+    private Map<String, Boolean> walkthrough() {
+        Map<String, Boolean> got = new LinkedHashMap<>();
+        got.put("shop -> web-app-1:80 (frontend namespace, across nodes)", reaches("shop", "web-app-1", 80));
+        got.put("shop -> web-app-2:80 (frontend namespace, across nodes)", reaches("shop", "web-app-2", 80));
+        got.put("client -> web-app-1:80 (default is not frontend)", reaches("client", "web-app-1", 80));
+        got.put("client -> web-app-2:80 (same node, not frontend)", reaches("client", "web-app-2", 80));
+        got.put("web-app-1 -> database:5432 (app=web)", reaches("web-app-1", "database", 5432));
+        got.put("web-app-2 -> database:5432 (app=web)", reaches("web-app-2", "database", 5432));
+        got.put("client -> database:5432", reaches("client", "database", 5432));
+        got.put("shop -> database:5432", reaches("shop", "database", 5432));
+        got.put("web-app-1 -> web-app-2:80 (netpol-demo is not frontend)", reaches("web-app-1", "web-app-2", 80));
+        got.put("shop -> web-app-1:8080 (port not allowed)", reaches("shop", "web-app-1", 8080));
+        got.put("client -> shop:8080 (no policy in storefront)", reaches("client", "shop", 8080));
+        return got;
+    }
+
+    private void namespace(String name, Map<String, String> labels) {
+        api.admin().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels)
+                .endMetadata().build()).serverSideApply();
+    }
+
+    @Test
+    @Order(9)
     void theAgentsServiceAccountMayOnlyDoWhatTheAgentNeeds() {
         try (KubernetesClient asAgent = api.as("palisade-agent")) {
             assertNotNull(asAgent.resources(PalisadeNodeRuleSet.class).withName("n1").get());
@@ -334,19 +388,27 @@ class ClusterE2eTest {
     }
 
     private void addPod(String name, String node, String app) {
+        addPod(name, node, NS, Map.of("app", app));
+    }
+
+    private void addPod(String name, String node, String namespace, Map<String, String> labels) {
         net.addPod(name, net.node(node));
-        register(name, node, app);
+        register(name, node, namespace, labels);
+    }
+
+    private void register(String name, String node, String app) {
+        register(name, node, NS, Map.of("app", app));
     }
 
     /** The Pod object as the kubelet would report it: scheduled to the node, running, with the CNI's address. */
-    private void register(String name, String node, String app) {
+    private void register(String name, String node, String namespace, Map<String, String> labels) {
         String ip = net.pod(name).ip();
-        Pod pod = new PodBuilder().withNewMetadata().withName(name).withNamespace(NS).addToLabels("app", app).endMetadata()
+        Pod pod = new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels).endMetadata()
                 .withNewSpec().withNodeName(node).addNewContainer().withName("c").withImage("registry.invalid/x").endContainer()
                 .endSpec().build();
-        Pod created = api.admin().pods().inNamespace(NS).resource(pod).create();
+        Pod created = api.admin().pods().inNamespace(namespace).resource(pod).create();
         created.setStatus(new PodStatusBuilder().withPhase("Running").withPodIP(ip).withPodIPs(new PodIP(ip)).build());
-        api.admin().pods().inNamespace(NS).resource(created).updateStatus();
+        api.admin().pods().inNamespace(namespace).resource(created).updateStatus();
     }
 
     private boolean reaches(String from, String to, int port) {

@@ -147,7 +147,7 @@ final class SimNetwork implements AutoCloseable {
         String ip = prev.get("ips").get(0).get("address").asText().split("/")[0];
         Pod p = new Pod(name, node, ns, ip, prev);
         pods.put(name, p);
-        servers.add(startServer(ns, name, 80, 8080));
+        servers.add(startServer(ns, name, 80, 5432, 8080));
         return p;
     }
 
