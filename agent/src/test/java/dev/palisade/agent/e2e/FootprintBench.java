@@ -68,6 +68,17 @@ public final class FootprintBench {
             long t0 = System.nanoTime();
             AgentProcess agent = AgentProcess.start("bench", node.netns(), api.kubeconfigFile(),
                     work.resolve("agent.log"), jvmFlags, List.of("--verify-interval", Integer.toString(verifySeconds)));
+            try {
+                measure(agent, node, jvm, t0, idleSeconds, verifySeconds);
+            } finally {
+                agent.kill9(); // also when a phase failed: no agent outlives the benchmark
+            }
+        }
+    }
+
+    private static void measure(AgentProcess agent, SimNetwork.Node node, String jvm, long t0, int idleSeconds,
+                                int verifySeconds) throws Exception {
+        {
             while (agent.get("/readyz") != 200) {
                 if (!agent.alive() || System.nanoTime() - t0 > 120e9) {
                     throw new IllegalStateException("agent not ready:\n" + agent.log());
@@ -119,7 +130,6 @@ public final class FootprintBench {
                     + "(waits for the next verification), %.1f s of CPU; resident memory after: %.1f MB, peak: %.1f MB%n",
                     repairSeconds, repairCpu, rssKb(agent.pid()) / 1024.0, hwmKb(agent.pid()) / 1024.0);
             nmt(jvm, agent);
-            agent.stop();
         }
     }
 
