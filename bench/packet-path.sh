@@ -129,6 +129,7 @@ for arm in "${ARMS[@]}"; do
   if [[ $arm == palisade* ]]; then
     loaded=$(in_ns "$arm" node nft -j list table inet palisade | jq '[.nftables[] | select(.set) | (.set.elem // []) | length] | add')
     printf '%s: nft -f took %.2f s; %s set elements loaded (counted from `nft -j list table`)\n' "$arm" "$(calc "$end - $start")" "$loaded"
+    [[ $loaded == "$(cat "$OUT/$arm.nft.count")" ]] || { echo "FAIL: $arm rendered $(cat "$OUT/$arm.nft.count") elements" >&2; exit 1; }
   elif [[ $arm == control ]]; then
     echo "control: $(in_ns control node nft list chain inet pbench forward | grep -c 'tcp dport 9 drop') non-matching rules before the ct rule"
   fi

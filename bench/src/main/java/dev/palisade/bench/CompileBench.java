@@ -45,7 +45,9 @@ public final class CompileBench {
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new HashMap<>(Map.of(
                 "namespaces", "25000", "pods", "100000", "policies", "75000", "nodes", "5000", "seed", "42",
-                "warmup", "1", "runs", "3", "samples", "100", "verify", "2", "histogram", "false"));
+                "warmup", "1", "runs", "3", "samples", "100", "verify", "2"));
+        options.put("histogram", "false");
+        options.put("breakdown", "false");
         for (String a : args) {
             if (!a.startsWith("--") || !a.contains("=") || !options.containsKey(a.substring(2, a.indexOf('=')))) {
                 System.err.println("usage: CompileBench [--" + String.join("=N] [--", new TreeMap<>(options).keySet()) + "=N]");
@@ -128,6 +130,11 @@ public final class CompileBench {
             histogram(20);
         }
 
+        if (Boolean.parseBoolean(options.get("breakdown"))) {
+            System.out.println();
+            breakdown(cluster);
+        }
+
         // translate + render of the largest node rule set
         System.out.println();
         translateAndRender(result);
@@ -138,6 +145,52 @@ public final class CompileBench {
         System.out.println();
         System.out.println("load average at end: " + loadAverage() + "  (other processes on the machine inflate wall times; see bench/README.md)");
         return 0;
+    }
+
+    /**
+     * Where a full compile's CPU goes, in CPU time so that other load on the machine does not blur
+     * it: evaluating every distinct namespace selector against every namespace (what
+     * {@code ClusterIndex.selectNamespaces} memoises per snapshot), compileAll with those selections
+     * already memoised against compileAll cold, and the nodes hosting ingress-nginx, whose
+     * egress rule towards every frontend pod resolves a named port per peer pod on each node.
+     */
+    private static void breakdown(Cluster cluster) {
+        java.util.Set<dev.palisade.model.LabelSelector> selectors = new java.util.LinkedHashSet<>();
+        for (dev.palisade.model.NetworkPolicy p : cluster.policies()) {
+            for (List<dev.palisade.model.Rule> rules : List.of(p.ingress(), p.egress())) {
+                for (dev.palisade.model.Rule r : rules) {
+                    for (dev.palisade.model.Peer peer : r.peers()) {
+                        if (peer instanceof dev.palisade.model.Peer.Pods pods && pods.namespaceSelector().isPresent()) {
+                            selectors.add(pods.namespaceSelector().get());
+                        }
+                    }
+                }
+            }
+        }
+        java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        ClusterIndex prefilled = new ClusterIndex(cluster);
+        long t0 = threads.getCurrentThreadCpuTime();
+        selectors.forEach(prefilled::selectNamespaces);
+        long selections = threads.getCurrentThreadCpuTime() - t0;
+        long p0 = processCpuNanos();
+        new PolicyCompiler(prefilled).compileAll();
+        long warmSelections = processCpuNanos() - p0;
+        long p1 = processCpuNanos();
+        new PolicyCompiler(new ClusterIndex(cluster)).compileAll();
+        long cold = processCpuNanos() - p1;
+        SortedSet<String> ingressNodes = new java.util.TreeSet<>();
+        cluster.pods().stream().filter(p -> p.namespace().equals("ingress-nginx")).forEach(p -> ingressNodes.add(p.nodeName()));
+        PolicyCompiler compiler = new PolicyCompiler(prefilled);
+        long n0 = threads.getCurrentThreadCpuTime();
+        ingressNodes.forEach(compiler::compileNode);
+        long ingress = threads.getCurrentThreadCpuTime() - n0;
+        System.out.println("where a full compile's CPU goes (--breakdown; CPU time, not wall):");
+        System.out.printf(Locale.ROOT, "    %,d distinct namespace selectors x %,d namespaces (ClusterIndex.selectNamespaces, one thread): %.2f s CPU%n",
+                selectors.size(), cluster.namespaces().size(), selections / 1e9);
+        System.out.printf(Locale.ROOT, "    compileAll cold: %.2f s CPU; with those namespace selections already memoised: %.2f s CPU%n",
+                cold / 1e9, warmSelections / 1e9);
+        System.out.printf(Locale.ROOT, "    compileNode of the %d nodes hosting ingress-nginx (egress to every role=frontend pod, named port): %.0f ms CPU, %.0f ms per node%n",
+                ingressNodes.size(), ingress / 1e6, ingress / 1e6 / ingressNodes.size());
     }
 
     private static void describe(Map<String, NodeRuleSet> result) {

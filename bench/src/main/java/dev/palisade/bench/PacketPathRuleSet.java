@@ -100,6 +100,8 @@ public final class PacketPathRuleSet {
             }
         }
         System.out.printf(Locale.ROOT, "set elements (rendered): %,d:%s%n", total, sets);
+        // The script compares this with what the kernel holds after nft -f.
+        Files.writeString(Path.of(args[0] + ".count"), Long.toString(total), StandardCharsets.UTF_8);
         System.out.printf(Locale.ROOT, "generate %.1f s, compileNode %.0f ms, translate+render %.0f ms; script %,d bytes -> %s%n",
                 (t1 - t0) / 1e9, (t2 - t1) / 1e6, (t3 - t2) / 1e6, script.length(), args[0]);
     }
