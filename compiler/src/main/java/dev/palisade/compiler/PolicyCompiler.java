@@ -221,7 +221,11 @@ public final class PolicyCompiler {
         if (peers.isEmpty()) {
             return PeerSet.ANY;
         }
-        return peerSets.computeIfAbsent(List.of(policyNamespace, peers), k -> {
+        // Only pod peers without a namespace selector depend on the policy's namespace; keying the
+        // rest without it lets every policy that names the same peers share one computation.
+        boolean namespaceDependent = peers.stream()
+                .anyMatch(p -> p instanceof Peer.Pods pods && pods.namespaceSelector().isEmpty());
+        return peerSets.computeIfAbsent(List.of(namespaceDependent ? policyNamespace : "", peers), k -> {
             SortedSet<IpAddress> addresses = new TreeSet<>();
             List<IpRange> ranges = new ArrayList<>();
             for (Peer peer : peers) {
