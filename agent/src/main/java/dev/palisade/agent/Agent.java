@@ -2,10 +2,10 @@ package dev.palisade.agent;
 
 import dev.palisade.agent.sync.SyncLoop;
 import dev.palisade.agent.telemetry.AgentMetrics;
-import dev.palisade.agent.telemetry.HttpEndpoints;
 import dev.palisade.agent.watch.NodeWatch;
 import dev.palisade.agent.watch.RuleSetWatch;
 import dev.palisade.agent.watch.StatusReporter;
+import dev.palisade.operator.telemetry.HttpEndpoints;
 
 import java.util.concurrent.CompletableFuture;
 

@@ -6,12 +6,12 @@ import dev.palisade.agent.sync.Inputs;
 import dev.palisade.agent.sync.ReleasingNftables;
 import dev.palisade.agent.sync.SyncLoop;
 import dev.palisade.agent.telemetry.AgentMetrics;
-import dev.palisade.agent.telemetry.HttpEndpoints;
 import dev.palisade.agent.watch.NodeWatch;
 import dev.palisade.agent.watch.RuleSetWatch;
 import dev.palisade.agent.watch.StatusReporter;
 import dev.palisade.dataplane.kernel.LibNftables;
 import dev.palisade.dataplane.kernel.Nftables;
+import dev.palisade.operator.telemetry.HttpEndpoints;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import org.slf4j.Logger;
@@ -76,7 +76,7 @@ public final class AgentMain {
         NodeWatch nodes = new NodeWatch(client, config.node(), config.cni().isPresent(), inputs);
         HttpEndpoints http;
         try {
-            http = new HttpEndpoints(config.http(), metrics, loop::healthy, loop::ready);
+            http = new HttpEndpoints(config.http(), metrics::writeText, loop::healthy, loop::ready);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + config.http(), e);
         }

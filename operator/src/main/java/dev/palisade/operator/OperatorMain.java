@@ -62,7 +62,7 @@ public final class OperatorMain {
         loopRef[0] = loop;
         HttpEndpoints http;
         try {
-            http = new HttpEndpoints(config.http(), metrics, loop::healthy, cache::synced);
+            http = new HttpEndpoints(config.http(), metrics::writeText, loop::healthy, cache::synced);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + config.http(), e);
         }

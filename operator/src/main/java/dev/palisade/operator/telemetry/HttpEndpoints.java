@@ -13,16 +13,24 @@ import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
 /**
- * {@code /metrics} (Prometheus text), {@code /healthz} (the sync loop is alive) and {@code /readyz}
- * (every informer has synced: a standby replica is ready too, so that it can take over at once).
+ * The HTTP side of both programs: {@code /metrics} (Prometheus text), {@code /healthz} and
+ * {@code /readyz}, whose meanings each program supplies (the operator: its sync loop is alive, and
+ * every informer has synced, so a standby replica is ready to take over; the agent: its kernel
+ * thread is alive, and the first full apply has succeeded).
  */
 public final class HttpEndpoints implements AutoCloseable {
+
+    /** Writes the current metrics in the Prometheus text format. */
+    @FunctionalInterface
+    public interface MetricsText {
+        void writeText(OutputStream out) throws IOException;
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpEndpoints.class);
 
     private final HttpServer server;
 
-    public HttpEndpoints(InetSocketAddress address, OperatorMetrics metrics, BooleanSupplier healthy,
+    public HttpEndpoints(InetSocketAddress address, MetricsText metrics, BooleanSupplier healthy,
                          BooleanSupplier ready) throws IOException {
         server = HttpServer.create(address, 16);
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
