@@ -97,10 +97,13 @@ T
 
 # ---- the programs: bin/palisade operator and bin/palisade agent, each its own JVM
 SIM_JAVA_OPTS="${SIM_JAVA_OPTS:--XX:+UseSerialGC -Xmx256m -Xshare:auto}"
+# Extra JVM options for the operator only, e.g. a flight recording of its passes:
+#   SIM_OPERATOR_JAVA_OPTS="-XX:StartFlightRecording=filename=/tmp/operator.jfr,settings=profile"
+SIM_OPERATOR_JAVA_OPTS="${SIM_OPERATOR_JAVA_OPTS:-}"
 
 sim_start_operator() { # identity
   local id=${1:-op-1} port; port=$(sim_free_port)
-  KUBECONFIG="$SIM_WORK/operator.kubeconfig" JAVA_TOOL_OPTIONS="$SIM_JAVA_OPTS" \
+  KUBECONFIG="$SIM_WORK/operator.kubeconfig" JAVA_TOOL_OPTIONS="$SIM_JAVA_OPTS $SIM_OPERATOR_JAVA_OPTS" \
     "$SIM_ROOT/bin/palisade" operator --identity "$id" --http-port "$port" >>"$SIM_WORK/logs/operator-$id.log" 2>&1 &
   SIM_OPERATOR_PID[$id]=$!; SIM_PIDS+=($!)
   eval "SIM_OPERATOR_PORT_${id//-/_}=$port"
