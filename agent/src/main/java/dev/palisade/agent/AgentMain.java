@@ -2,6 +2,7 @@ package dev.palisade.agent;
 
 import dev.palisade.agent.cni.CniPlane;
 import dev.palisade.agent.cni.RouteTable;
+import dev.palisade.agent.sync.Conntrack;
 import dev.palisade.agent.sync.Inputs;
 import dev.palisade.agent.sync.ReleasingNftables;
 import dev.palisade.agent.sync.SyncLoop;
@@ -71,7 +72,7 @@ public final class AgentMain {
                 new RouteTable(config.netns()), metrics));
         SyncLoop loop = new SyncLoop(new SyncLoop.Settings(config.node(), config.pendingGuard(), config.pendingCidrs(),
                 config.verifyInterval(), config.fullVerifyInterval(), config.backoff(), config.netns()), kernel,
-                SyncLoop::kernelGeneration, cni, inputs, metrics, status);
+                SyncLoop::kernelGeneration, Conntrack.KERNEL, cni, inputs, metrics, status);
         RuleSetWatch ruleSets = new RuleSetWatch(client, config.node(), inputs, metrics, config.backoff(), status);
         NodeWatch nodes = new NodeWatch(client, config.node(), config.cni().isPresent(), inputs);
         HttpEndpoints http;

@@ -11,6 +11,7 @@ import dev.palisade.dataplane.sync.ApplyResult;
 import dev.palisade.dataplane.sync.Backoff;
 import dev.palisade.dataplane.sync.TableSync;
 import dev.palisade.model.Cidr;
+import dev.palisade.ruleset.NodeRuleSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +69,7 @@ public final class SyncLoop implements AutoCloseable {
     private final Settings settings;
     private final Supplier<Nftables> kernel;
     private final LongSupplier generation;
+    private final Conntrack conntrack;
     private final Optional<CniPlane> cni;
     private final Inputs inputs;
     private final AgentMetrics metrics;
@@ -97,17 +99,24 @@ public final class SyncLoop implements AutoCloseable {
     /** The generation right after the agent's own last commit or read-back; -1: unknown. */
     private long trustedGeneration = -1;
     private long nextFullVerify;
+    /** A revocation that failed: the rules it started from (empty: unknown), retried at {@link #nextRevokeRetry}. */
+    private Optional<NodeRuleSet> revokeFrom;
+    private long nextRevokeRetry;
+    private int revokeFailures;
 
     /**
      * @param kernel     opens the nftables port, on the loop's thread, once it is in the node's namespace
      * @param generation the nftables generation of that namespace, read on the loop's thread; negative
      *                   when unknown (every verification then reads the table back)
+     * @param conntrack  the node's connection tracking, used on the loop's thread: open connections
+     *                   that a change denies are cut ({@link Revocation})
      */
-    public SyncLoop(Settings settings, Supplier<Nftables> kernel, LongSupplier generation, Optional<CniPlane> cni,
-                    Inputs inputs, AgentMetrics metrics, StatusSink status) {
+    public SyncLoop(Settings settings, Supplier<Nftables> kernel, LongSupplier generation, Conntrack conntrack,
+                    Optional<CniPlane> cni, Inputs inputs, AgentMetrics metrics, StatusSink status) {
         this.settings = settings;
         this.kernel = kernel;
         this.generation = generation;
+        this.conntrack = conntrack;
         this.cni = cni;
         this.inputs = inputs;
         this.metrics = metrics;
@@ -178,6 +187,9 @@ public final class SyncLoop implements AutoCloseable {
         if (nextRetry != 0) {
             until = Math.min(until, nextRetry);
         }
+        if (revokeFrom != null) {
+            until = Math.min(until, nextRevokeRetry);
+        }
         if (firstFullApply.isDone() && cni.isPresent() && !cniInPlace) {
             until = Math.min(until, now + settings.backoff().delay(Math.max(1, failures), random).toNanos());
         }
@@ -213,6 +225,9 @@ public final class SyncLoop implements AutoCloseable {
             status.report(revision, null);
         } else {
             metrics.newestRevision(inputs.newestRevision());
+        }
+        if (revokeFrom != null && appliedRevision != null && now >= nextRevokeRetry) {
+            revokeOpenConnections(revokeFrom, appliedRevision.rules());
         }
         if (!firstFullApply.isDone()) {
             return;
@@ -253,6 +268,8 @@ public final class SyncLoop implements AutoCloseable {
     private void apply(RuleSetRevision revision) {
         try {
             long before = generation.getAsLong();
+            Optional<NodeRuleSet> enforced = revokeFrom != null ? revokeFrom
+                    : Optional.ofNullable(appliedRevision).map(RuleSetRevision::rules);
             ApplyResult r = sync.apply(desired);
             trustGeneration(before, r);
             NativeMemory.trim();
@@ -264,6 +281,7 @@ public final class SyncLoop implements AutoCloseable {
             metrics.applied(r.mode().label(), r.duration().toNanos() / 1e9, r.elements());
             metrics.ruleSet(revision.revision(), inputs.newestRevision(), revision.grants(), revision.rules().localPods().size());
             LOG.info("revision {} ({}): {}", revision.revision(), shortHash(revision.hash()), r);
+            revokeOpenConnections(enforced, revision.rules());
             status.report(revision, null);
             if (!firstFullApply.isDone() && r.mode() == ApplyResult.Mode.FULL) {
                 nextVerify = System.nanoTime() + settings.verifyInterval().toNanos();
@@ -354,6 +372,39 @@ public final class SyncLoop implements AutoCloseable {
         } catch (RuntimeException e) {
             metrics.verified("error");
             LOG.warn("cannot read the table back: {}", e.toString());
+        }
+    }
+
+    /**
+     * Cuts the open connections whose flow {@code enforced} allowed and {@code now} denies: their
+     * conntrack entries are deleted, exactly those, so their next packet is new to conntrack and meets
+     * the table. Reads the conntrack table only when some local pod's allowances shrank. A failure is
+     * retried with backoff from the same starting rules.
+     */
+    private void revokeOpenConnections(Optional<NodeRuleSet> enforced, NodeRuleSet now) {
+        if (Revocation.narrowed(enforced, now).isEmpty()) {
+            revokeFrom = null;
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            List<TrackedFlow> revoked = Revocation.revoked(enforced, now, conntrack.nodeAddresses(), conntrack.flows());
+            int deleted = revoked.isEmpty() ? 0 : conntrack.delete(revoked);
+            metrics.revoked(deleted);
+            revokeFrom = null;
+            revokeFailures = 0;
+            if (!revoked.isEmpty()) {
+                LOG.info("revoked {} open connection(s) in {} ms: {}", deleted, (System.nanoTime() - start) / 1_000_000,
+                        truncate(revoked.toString()));
+            }
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            metrics.revokeFailed();
+            revokeFailures++;
+            revokeFrom = enforced;
+            Duration delay = settings.backoff().delay(revokeFailures, random);
+            nextRevokeRetry = System.nanoTime() + delay.toNanos();
+            LOG.warn("cannot revoke open connections (attempt {}, retry in {} ms): {}", revokeFailures, delay.toMillis(),
+                    e.toString());
         }
     }
 

@@ -90,12 +90,23 @@ public final class AgentMetrics {
             .labelNames("what")
             .register(registry);
 
+    private final Counter revoked = Counter.builder()
+            .name("palisade_agent_conntrack_revoked_total")
+            .help("Conntrack entries of open connections deleted because a rule-set change denied their flow")
+            .register(registry);
+    private final Counter revokeFailures = Counter.builder()
+            .name("palisade_agent_conntrack_revoke_failures_total")
+            .help("Revocations of open connections that failed (retried at the next pass)")
+            .register(registry);
+
     public AgentMetrics() {
         for (String m : MODES) {
             applies.labelValues(m, "ok");
             applies.labelValues(m, "error");
         }
         driftRepairs.initLabelValues();
+        revoked.initLabelValues();
+        revokeFailures.initLabelValues();
         ready.set(0);
     }
 
@@ -147,6 +158,18 @@ public final class AgentMetrics {
 
     public void cniError(String what) {
         cniErrors.labelValues(what).inc();
+    }
+
+    public void revoked(int entries) {
+        revoked.inc(entries);
+    }
+
+    public void revokeFailed() {
+        revokeFailures.inc();
+    }
+
+    public double revokedCount() {
+        return revoked.get();
     }
 
     public double applyCount(String mode, String result) {

@@ -3,6 +3,7 @@ package dev.palisade.agent.e2e;
 import dev.palisade.agent.cni.CniSettings;
 import dev.palisade.agent.cni.ConfList;
 import dev.palisade.agent.cni.NodeNetwork;
+import dev.palisade.agent.sync.Conntrack;
 import dev.palisade.agent.sync.Inputs;
 import dev.palisade.agent.sync.RuleSetRevision;
 import dev.palisade.agent.sync.SyncLoop;
@@ -66,7 +67,7 @@ class PendingGuardKernelTest {
 
     private SyncLoop loop(Inputs inputs, boolean guard) {
         SyncLoop loop = new SyncLoop(new SyncLoop.Settings("n1", guard, List.of(), Duration.ofHours(1), Duration.ofHours(1),
-                Backoff.DEFAULT, Optional.of(node.netns())), LibNftables::open, SyncLoop::kernelGeneration,
+                Backoff.DEFAULT, Optional.of(node.netns())), LibNftables::open, SyncLoop::kernelGeneration, Conntrack.KERNEL,
                 Optional.empty(), inputs, new AgentMetrics(),
                 (r, e) -> { });
         loop.start();

@@ -40,6 +40,7 @@ class SyncLoopTest {
     private final Inputs inputs = new Inputs();
     private final AgentMetrics metrics = new AgentMetrics();
     private final List<String> reports = Collections.synchronizedList(new ArrayList<>());
+    private final FakeConntrack conntrack = new FakeConntrack();
     private SyncLoop loop;
     /** The fake kernel's nftables generation; -1: unknown (every verification reads back). */
     private volatile java.util.function.LongSupplier generationSource = () -> -1;
@@ -53,7 +54,7 @@ class SyncLoopTest {
 
     private void start(Duration verify) {
         loop = new SyncLoop(new SyncLoop.Settings("n1", true, List.of(), verify, Duration.ofHours(1), FAST, Optional.empty()),
-                () -> nft, () -> generationSource.getAsLong(), Optional.empty(), inputs, metrics,
+                () -> nft, () -> generationSource.getAsLong(), conntrack, Optional.empty(), inputs, metrics,
                 (applied, error) -> reports.add((applied == null ? "-" : applied.revision() + "/" + applied.hash())
                         + (error == null ? "" : " error")));
         loop.start();
@@ -73,6 +74,97 @@ class SyncLoopTest {
     private void nodes() {
         inputs.nodes(Map.of("n1", new NodeNetwork("n1", List.of(Cidr.parse("10.244.1.0/24")),
                 List.of(IpAddress.parse("10.0.0.1")))));
+    }
+
+    /** A conntrack table in memory; the node's address is 10.0.0.1. */
+    private static final class FakeConntrack implements Conntrack {
+        final List<TrackedFlow> table = Collections.synchronizedList(new ArrayList<>());
+        final java.util.concurrent.atomic.AtomicInteger listings = new java.util.concurrent.atomic.AtomicInteger();
+        volatile int failures;
+
+        @Override
+        public List<TrackedFlow> flows() {
+            listings.incrementAndGet();
+            if (failures > 0) {
+                failures--;
+                throw new IllegalStateException("netlink dump failed: errno 105");
+            }
+            synchronized (table) {
+                return List.copyOf(table);
+            }
+        }
+
+        @Override
+        public java.util.Set<IpAddress> nodeAddresses() {
+            return java.util.Set.of(IpAddress.parse("10.0.0.1"));
+        }
+
+        @Override
+        public int delete(List<TrackedFlow> flows) {
+            int n = 0;
+            for (TrackedFlow f : flows) {
+                n += table.remove(f) ? 1 : 0;
+            }
+            return n;
+        }
+
+        boolean holds(String flow) {
+            synchronized (table) {
+                return table.stream().anyMatch(f -> f.toString().equals(flow));
+            }
+        }
+    }
+
+    private static TrackedFlow tcp(String src, String dst, int dport) {
+        return new TrackedFlow(6, IpAddress.parse(src), IpAddress.parse(dst), dport, new byte[] {(byte) dport},
+                java.util.OptionalInt.empty());
+    }
+
+    @Test
+    void theFirstApplyCutsOpenConnectionsItsRulesDenyButNotTheNodesOwnNorAllowedOnes() throws Exception {
+        conntrack.table.addAll(List.of(tcp("10.244.2.9", "10.244.1.5", 80), tcp("10.244.3.3", "10.244.1.5", 80),
+                tcp("10.0.0.1", "10.244.1.5", 8080), tcp("10.244.2.9", "10.244.1.5", 443)));
+        start(Duration.ofHours(1));
+        nodes();
+        inputs.ruleSet(revision(1, "10.244.1.5"));
+        loop.firstFullApply().get(5, TimeUnit.SECONDS);
+        eventually(() -> metrics.revokedCount() == 2, metrics::text);
+        assertTrue(conntrack.holds("tcp 10.244.2.9 -> 10.244.1.5:80"), conntrack.table::toString);
+        assertTrue(conntrack.holds("tcp 10.0.0.1 -> 10.244.1.5:8080"), "the node's own traffic is never revoked");
+        assertFalse(conntrack.holds("tcp 10.244.3.3 -> 10.244.1.5:80"));
+        assertFalse(conntrack.holds("tcp 10.244.2.9 -> 10.244.1.5:443"));
+    }
+
+    @Test
+    void aChangeThatOnlyWidensNeverReadsTheConntrackTable() throws Exception {
+        start(Duration.ofHours(1));
+        nodes();
+        inputs.ruleSet(revision(1, "10.244.1.5"));
+        loop.firstFullApply().get(5, TimeUnit.SECONDS);
+        eventually(() -> conntrack.listings.get() == 1, () -> "listings " + conntrack.listings.get());
+        inputs.ruleSet(revision(2, "10.244.1.5", "10.244.1.6")); // .5 keeps its grant; .6 is new
+        eventually(() -> reports.contains("2/hash2"), reports::toString);
+        assertEquals(2, conntrack.listings.get(), "the newly isolated pod is checked");
+        RuleSetRevision wider = new RuleSetRevision(3, "hash3", new NodeRuleSet("n1", revision(2, "10.244.1.5",
+                "10.244.1.6").rules().localPods(), DirectionRules.NONE, DirectionRules.NONE));
+        inputs.ruleSet(wider);
+        eventually(() -> reports.contains("3/hash3"), reports::toString);
+        assertEquals(2, conntrack.listings.get(), "nothing narrowed: no dump");
+    }
+
+    @Test
+    void aFailedRevocationIsCountedAndRetried() throws Exception {
+        start(Duration.ofHours(1));
+        nodes();
+        inputs.ruleSet(new RuleSetRevision(1, "hash1", new NodeRuleSet("n1", revision(1, "10.244.1.5").rules().localPods(),
+                DirectionRules.NONE, DirectionRules.NONE)));
+        loop.firstFullApply().get(5, TimeUnit.SECONDS);
+        conntrack.table.add(tcp("10.244.3.3", "10.244.1.5", 80));
+        conntrack.failures = 1;
+        inputs.ruleSet(revision(2, "10.244.1.5"));
+        eventually(() -> metrics.revokedCount() == 1, metrics::text);
+        assertTrue(metrics.text().contains("palisade_agent_conntrack_revoke_failures_total 1.0"), metrics.text());
+        assertTrue(conntrack.table.isEmpty(), conntrack.table::toString);
     }
 
     @Test

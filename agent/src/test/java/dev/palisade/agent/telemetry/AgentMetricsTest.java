@@ -39,6 +39,8 @@ class AgentMetricsTest {
                 "palisade_agent_apply_duration_seconds histogram",
                 "palisade_agent_apply_total counter",
                 "palisade_agent_cni_errors_total counter",
+                "palisade_agent_conntrack_revoke_failures_total counter",
+                "palisade_agent_conntrack_revoked_total counter",
                 "palisade_agent_drift_repairs_total counter",
                 "palisade_agent_generation_lag gauge",
                 "palisade_agent_last_apply_success_timestamp_seconds gauge",

@@ -1,0 +1,77 @@
+package dev.palisade.agent.sync;
+
+import dev.palisade.model.IpAddress;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The addresses of the calling thread's network namespace (every interface, both families), over
+ * {@code RTM_GETADDR}: traffic from or to them is the node's own and never passes {@code forward}.
+ */
+final class NodeAddresses {
+
+    private static final int RTM_NEWADDR = 20;
+    private static final int RTM_GETADDR = 22;
+    private static final int IFADDRMSG = 8;
+    private static final int IFA_ADDRESS = 1;
+    private static final int IFA_LOCAL = 2;
+
+    private NodeAddresses() {
+    }
+
+    static Set<IpAddress> list() {
+        try (NetlinkSocket socket = new NetlinkSocket(NetlinkSocket.NETLINK_ROUTE)) {
+            ByteBuffer req = socket.message(RTM_GETADDR, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_DUMP, IFADDRMSG);
+            req.put(new byte[IFADDRMSG]); // ifaddrmsg: AF_UNSPEC, every interface
+            Set<IpAddress> out = new TreeSet<>();
+            socket.dump(req, m -> {
+                IpAddress a = parse(m);
+                if (a != null) {
+                    out.add(a);
+                }
+            });
+            return out;
+        }
+    }
+
+    /** The address of one {@code RTM_NEWADDR} message: {@code IFA_LOCAL}, else {@code IFA_ADDRESS}. */
+    static IpAddress parse(ByteBuffer m) {
+        if ((m.getShort(4) & 0xffff) != RTM_NEWADDR) {
+            return null;
+        }
+        int end = Math.min(m.getInt(0), m.limit());
+        IpAddress address = null;
+        for (int at = NetlinkSocket.HEADER + IFADDRMSG; at + 4 <= end; ) {
+            int len = m.getShort(at) & 0xffff;
+            int attr = m.getShort(at + 2) & 0x3fff;
+            if (len < 4 || at + len > end) {
+                break;
+            }
+            if (attr == IFA_LOCAL || (attr == IFA_ADDRESS && address == null)) {
+                IpAddress a = address(m, at + 4, len - 4);
+                if (a != null) {
+                    address = a;
+                }
+                if (attr == IFA_LOCAL) {
+                    return address;
+                }
+            }
+            at += (len + 3) & ~3;
+        }
+        return address;
+    }
+
+    private static IpAddress address(ByteBuffer m, int at, int length) {
+        ByteBuffer be = m.duplicate().order(ByteOrder.BIG_ENDIAN);
+        if (length == 4) {
+            return new IpAddress(IpAddress.Family.V4, 0, Integer.toUnsignedLong(be.getInt(at)));
+        }
+        if (length == 16) {
+            return new IpAddress(IpAddress.Family.V6, be.getLong(at), be.getLong(at + 8));
+        }
+        return null;
+    }
+}
