@@ -379,6 +379,9 @@ public final class NftJson {
         if (e.has("jump") && e.get("jump").path("target").isTextual()) {
             return Optional.of(Verdict.jump(e.get("jump").get("target").asText()));
         }
+        if (e.has("goto") && e.get("goto").path("target").isTextual()) {
+            return Optional.of(Verdict.goTo(e.get("goto").get("target").asText()));
+        }
         return Optional.empty();
     }
 

@@ -189,7 +189,8 @@ public final class NftRenderer {
     }
 
     private static String verdict(Verdict v) {
-        return v.kind() == Verdict.Kind.JUMP ? "jump " + v.target() : v.kind().name().toLowerCase(Locale.ROOT);
+        String word = v.kind().name().toLowerCase(Locale.ROOT);
+        return v.isChainTransfer() ? word + " " + v.target() : word;
     }
 
     private static String quote(String s) {

@@ -14,6 +14,8 @@ public final class Layout {
     public static final String FAMILY = "inet";
     public static final String TABLE = "palisade";
     public static final String FORWARD = "forward";
+    /** The regular chain every packet {@code forward} does not drop reaches last: ingress checks, then the only accept. */
+    public static final String INGRESS = "ingress";
     /** Not hooked since pod-to-own-node traffic is always allowed; kept until the agent's pending guard drops it. */
     public static final String INPUT = "input";
 

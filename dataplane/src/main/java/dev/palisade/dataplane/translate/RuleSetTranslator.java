@@ -193,38 +193,58 @@ public final class RuleSetTranslator {
      * allowed, regardless of the IP address of the Pod or the node"): the node's own traffic to its
      * pods leaves through {@code output} and a pod's traffic to its node arrives through
      * {@code input}, and neither is filtered.
+     *
+     * <p>Fails closed: {@code forward}'s policy is {@code drop} and every verdict after the conntrack
+     * rule is reached by {@code goto}, which leaves nothing to come back to. A chain that ends without
+     * a verdict therefore falls to the policy: a chain emptied by hand ({@code nft flush chain}) or a
+     * table emptied by hand ({@code nft flush table}) drops new connections instead of letting them
+     * through. The only {@code accept} for a first packet is the last rule of {@code ingress}; the
+     * egress chains reach it by {@code goto ingress} on a hit, so a same-node flow still needs both
+     * verdicts. The per-packet path is the same lookups as with jump and return.
      */
     private static List<Chain> chains() {
         List<Chain> out = new ArrayList<>();
         List<Rule> forward = new ArrayList<>();
         forward.add(new Rule(List.of(new Match.CtState(Set.of("established", "related"))), false, Verdict.ACCEPT,
                 null));
-        for (Direction d : List.of(Direction.EGRESS, Direction.INGRESS)) {
-            for (Family f : Family.values()) {
-                forward.add(new Rule(List.of(new Match.Lookup(List.of(localField(d, f)), Layout.set(d, Kind.ISO, f), false)),
-                        false, Verdict.jump(d.chain(f)), null));
-            }
+        for (Family f : Family.values()) {
+            forward.add(dispatch(Direction.EGRESS, f));
         }
-        out.add(new Chain(Layout.FORWARD, new Chain.Hook("forward", 0, Verdict.ACCEPT), forward));
-        for (Direction d : List.of(Direction.EGRESS, Direction.INGRESS)) {
-            for (Family f : Family.values()) {
-                out.add(directionChain(d, f));
-            }
+        forward.add(new Rule(List.of(), false, Verdict.goTo(Layout.INGRESS), null));
+        out.add(new Chain(Layout.FORWARD, new Chain.Hook("forward", 0, Verdict.DROP), forward));
+        for (Family f : Family.values()) {
+            out.add(directionChain(Direction.EGRESS, f, Verdict.goTo(Layout.INGRESS)));
+        }
+        List<Rule> ingress = new ArrayList<>();
+        for (Family f : Family.values()) {
+            ingress.add(dispatch(Direction.INGRESS, f));
+        }
+        ingress.add(new Rule(List.of(), false, Verdict.ACCEPT, null));
+        out.add(new Chain(Layout.INGRESS, null, ingress));
+        for (Family f : Family.values()) {
+            out.add(directionChain(Direction.INGRESS, f, Verdict.ACCEPT));
         }
         return out;
     }
 
-    private static Chain directionChain(Direction d, Family f) {
+    /** {@code ip saddr @eg_iso4 goto egress4} and the like: an isolated pod's packet goes to its direction's checks. */
+    private static Rule dispatch(Direction d, Family f) {
+        return new Rule(List.of(new Match.Lookup(List.of(localField(d, f)), Layout.set(d, Kind.ISO, f), false)),
+                false, Verdict.goTo(d.chain(f)), null);
+    }
+
+    /** The four lookups, each with {@code onHit}, then the counted drop. */
+    private static Chain directionChain(Direction d, Family f, Verdict onHit) {
         Field local = localField(d, f);
         Field peer = peerField(d, f);
         List<Field> pair = List.of(local, peer);
         List<Field> full = List.of(local, peer, Field.L4PROTO, Field.TH_DPORT);
         String dir = d == Direction.INGRESS ? "ingress" : "egress";
         List<Rule> rules = List.of(
-                new Rule(List.of(new Match.Lookup(pair, Layout.set(d, Kind.ANY, f), false)), false, Verdict.RETURN, null),
-                new Rule(List.of(new Match.Lookup(pair, Layout.set(d, Kind.CIDR, f), false)), false, Verdict.RETURN, null),
-                new Rule(List.of(new Match.Lookup(full, Layout.set(d, Kind.PORT, f), false)), false, Verdict.RETURN, null),
-                new Rule(List.of(new Match.Lookup(full, Layout.set(d, Kind.RANGE, f), false)), false, Verdict.RETURN, null),
+                new Rule(List.of(new Match.Lookup(pair, Layout.set(d, Kind.ANY, f), false)), false, onHit, null),
+                new Rule(List.of(new Match.Lookup(pair, Layout.set(d, Kind.CIDR, f), false)), false, onHit, null),
+                new Rule(List.of(new Match.Lookup(full, Layout.set(d, Kind.PORT, f), false)), false, onHit, null),
+                new Rule(List.of(new Match.Lookup(full, Layout.set(d, Kind.RANGE, f), false)), false, onHit, null),
                 new Rule(List.of(), true, Verdict.DROP, dir + " not allowed by any policy"));
         return new Chain(d.chain(f), null, rules);
     }

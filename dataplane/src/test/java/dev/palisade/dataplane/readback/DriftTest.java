@@ -2,6 +2,7 @@ package dev.palisade.dataplane.readback;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.palisade.dataplane.SampleRuleSets;
 import dev.palisade.dataplane.SampleTables;
 import dev.palisade.dataplane.nft.Chain;
 import dev.palisade.dataplane.nft.Element;
@@ -12,6 +13,7 @@ import dev.palisade.dataplane.nft.Verdict;
 import dev.palisade.dataplane.readback.KernelTable.KernelChain;
 import dev.palisade.dataplane.readback.KernelTable.KernelRule;
 import dev.palisade.dataplane.readback.KernelTable.KernelSet;
+import dev.palisade.dataplane.translate.RuleSetTranslator;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -81,6 +83,22 @@ class DriftTest {
         assertEquals(List.of("chain ingress4: rule 5 is \"drop comment \"ingress not allowed by any policy\"\" (handle 9),"
                         + " expected \"counter drop comment \"ingress not allowed by any policy\"\" (5 rules, expected 5)"),
                 details(Drift.between(SAMPLE, Optional.of(k))));
+    }
+
+    @Test
+    void aJumpWhereAGotoWasAppliedIsDrift() {
+        // the same lookups with jump instead of goto: the end of the target would come back, not fail closed
+        Table expected = RuleSetTranslator.translate(SampleRuleSets.allowFrom("10.0.1.10", 80, "10.0.2.20"));
+        KernelTable k = withChain(copy(expected), "forward", c -> {
+            List<KernelRule> rules = new ArrayList<>(c.rules());
+            Rule dispatch = rules.get(1).rule().orElseThrow();
+            rules.set(1, new KernelRule(99, Optional.of(new Rule(dispatch.matches(), false,
+                    Verdict.jump(dispatch.verdict().target()), null)), "[]"));
+            return new KernelChain(c.name(), c.type(), c.hook(), rules);
+        });
+
+        assertEquals(List.of("chain forward: rule 2 is \"ip saddr @eg_iso4 jump egress4\" (handle 99), expected"
+                + " \"ip saddr @eg_iso4 goto egress4\" (4 rules, expected 4)"), details(Drift.between(expected, Optional.of(k))));
     }
 
     /** What the kernel would hold after loading {@code t}, as {@link NftJson} would read it. */

@@ -7,11 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.palisade.dataplane.SampleRuleSets;
 import dev.palisade.dataplane.SampleTables;
 import dev.palisade.dataplane.nft.Element;
+import dev.palisade.dataplane.nft.Field;
 import dev.palisade.dataplane.nft.KeyType;
+import dev.palisade.dataplane.nft.Match;
+import dev.palisade.dataplane.nft.Rule;
 import dev.palisade.dataplane.nft.Table;
 import dev.palisade.dataplane.nft.Value;
+import dev.palisade.dataplane.nft.Verdict;
 import dev.palisade.dataplane.readback.Drift.Kind;
 import dev.palisade.dataplane.readback.KernelTable.KernelSet;
+import dev.palisade.dataplane.render.NftRenderer;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -154,6 +159,24 @@ class NftJsonTest {
     })
     void refusesAListingWithoutTheTable(String name, String json) {
         assertThrows(IllegalArgumentException.class, () -> NftJson.readTable(json, "inet", "palisade"));
+    }
+
+    /** As nft 1.0.6 prints the rules of the fail-closed layout ({@code nft -j list table}). */
+    @Test
+    void readsGotoVerdictsWithAndWithoutMatches() {
+        Optional<Rule> dispatch = NftJson.modelRule(node("[{\"match\": {\"op\": \"==\", \"left\": {\"payload\":"
+                + " {\"protocol\": \"ip\", \"field\": \"saddr\"}}, \"right\": \"@eg_iso4\"}},"
+                + " {\"goto\": {\"target\": \"egress4\"}}]"), null);
+        Optional<Rule> last = NftJson.modelRule(node("[{\"goto\": {\"target\": \"ingress\"}}]"), null);
+        Optional<Rule> jump = NftJson.modelRule(node("[{\"jump\": {\"target\": \"ingress\"}}]"), null);
+
+        assertEquals(Optional.of(new Rule(List.of(new Match.Lookup(List.of(Field.IP_SADDR), "eg_iso4", false)), false,
+                Verdict.goTo("egress4"), null)), dispatch);
+        assertEquals(Optional.of(new Rule(List.of(), false, Verdict.goTo("ingress"), null)), last);
+        assertEquals("goto ingress", NftRenderer.rule(last.orElseThrow()));
+        assertEquals(Optional.of(new Rule(List.of(), false, Verdict.jump("ingress"), null)), jump);
+        assertTrue(!jump.equals(last), "a jump is not a goto");
+        assertEquals(Optional.empty(), NftJson.modelRule(node("[{\"goto\": {}}]"), null));
     }
 
     @Test

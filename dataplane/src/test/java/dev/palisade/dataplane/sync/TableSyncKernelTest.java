@@ -163,7 +163,7 @@ class TableSyncKernelTest {
         Drift drift = call(sync::verify);
 
         assertEquals(List.of("set in_port4: not in the kernel",
-                        "chain ingress4: rule 1 is nothing, expected \"ip daddr . ip saddr @in_any4 return\" (0 rules, expected 5)"),
+                        "chain ingress4: rule 1 is nothing, expected \"ip daddr . ip saddr @in_any4 accept\" (0 rules, expected 5)"),
                 drift.differences().stream().map(Drift.Difference::toString).toList());
         assertRepaired(table);
     }

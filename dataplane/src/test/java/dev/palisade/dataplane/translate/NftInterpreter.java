@@ -13,13 +13,15 @@ import dev.palisade.dataplane.nft.Verdict;
 import dev.palisade.dataplane.render.NftRenderer;
 import dev.palisade.model.IpAddress;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.List;
 
 /**
  * Walks a packet through the nftables model the way the kernel would, for tests: the base chains
- * of one hook in priority order, each rule's matches, jumps and returns, and the chain policy.
+ * of one hook in priority order, each rule's matches, jumps, gotos and returns, and the chain policy.
  *
  * <ul>
  *   <li>{@code ct state} matches the packet's conntrack state.</li>
@@ -29,12 +31,16 @@ import java.util.List;
  *   <li>A set lookup hits when some element holds the packet's key: exact sets by equality of
  *       every field, interval sets by every field lying inside the element's range.</li>
  *   <li>{@code accept} ends the base chain (later base chains of the hook still run), {@code drop}
- *       ends the packet; {@code jump} runs the target and comes back on {@code return} or at its
- *       end; {@code return} or the end of a base chain applies the chain's policy.</li>
+ *       ends the packet. {@code jump} remembers the rule after it and runs the target;
+ *       {@code goto} runs the target and remembers nothing. At the end of a chain, or on
+ *       {@code return}, the walk resumes after the last remembered jump; with none left, the base
+ *       chain's policy applies. So a goto'd chain that ends without a verdict falls to the policy of
+ *       the base chain, unless a jump came before the goto (the kernel's {@code nft_do_chain}:
+ *       {@code NFT_JUMP} pushes the jump stack, {@code NFT_GOTO} does not).</li>
  * </ul>
  *
  * It refuses what the kernel would refuse: a lookup in a missing set, a key whose fields do not
- * fit the set's type, a jump to a missing or base chain, a jump loop.
+ * fit the set's type, a jump or goto to a missing or base chain, a loop.
  */
 public final class NftInterpreter {
 
@@ -76,6 +82,8 @@ public final class NftInterpreter {
     }
 
     private static final int MAX_JUMP_DEPTH = 16;
+    /** The kernel refuses loops when a rule is added; a walk longer than this means a loop the model let through. */
+    private static final int MAX_TRANSFERS = 1024;
 
     private enum Outcome { ACCEPT, DROP, CONTINUE }
 
@@ -89,7 +97,7 @@ public final class NftInterpreter {
                 .sorted(Comparator.comparingInt(c -> c.hook().priority()))
                 .toList();
         for (Chain base : bases) {
-            Outcome o = runChain(table, base, packet, steps, 0);
+            Outcome o = runChain(table, base, packet, steps);
             if (o == Outcome.CONTINUE) {
                 Verdict policy = base.hook().policy();
                 steps.add(base.name() + ": policy " + policy.kind());
@@ -114,9 +122,34 @@ public final class NftInterpreter {
         };
     }
 
-    /** ACCEPT or DROP when a terminal verdict was reached, CONTINUE on return or at the chain's end. */
-    private static Outcome runChain(Table table, Chain chain, Packet packet, List<String> steps, int depth) {
-        for (Rule rule : chain.rules()) {
+    /** Where to resume after a {@code jump}: the calling chain and the index of the rule after the jump. */
+    private record Frame(Chain chain, int next) {
+    }
+
+    /**
+     * Runs a base chain the way {@code nft_do_chain} does: ACCEPT or DROP when a terminal verdict was
+     * reached, CONTINUE when the packet falls off the base chain (its end, or a {@code return} with
+     * no jump to return to), where the caller applies the policy. {@code jump} pushes the rule after
+     * it; {@code goto} pushes nothing, so the end of a goto'd chain (or its {@code return}) resumes
+     * after the last jump, or falls to the base chain's policy when there was none.
+     */
+    private static Outcome runChain(Table table, Chain base, Packet packet, List<String> steps) {
+        Deque<Frame> stack = new ArrayDeque<>();
+        Chain chain = base;
+        int at = 0;
+        int transfers = 0;
+        while (true) {
+            if (at >= chain.rules().size()) {
+                if (stack.isEmpty()) {
+                    return Outcome.CONTINUE;
+                }
+                Frame back = stack.pop();
+                chain = back.chain();
+                at = back.next();
+                continue;
+            }
+            Rule rule = chain.rules().get(at);
+            at++;
             if (!rule.matches().stream().allMatch(m -> matches(table, m, packet))) {
                 continue;
             }
@@ -128,26 +161,28 @@ public final class NftInterpreter {
                 case DROP:
                     return Outcome.DROP;
                 case RETURN:
-                    return Outcome.CONTINUE;
+                    at = Integer.MAX_VALUE; // as the end of the chain: pop a frame or fall to the policy
+                    break;
                 case JUMP:
-                    if (depth >= MAX_JUMP_DEPTH) {
+                case GOTO:
+                    if (stack.size() >= MAX_JUMP_DEPTH || ++transfers > MAX_TRANSFERS) {
                         throw new IllegalStateException("jump loop through " + chain.name());
                     }
                     Chain target = table.chain(v.target())
-                            .orElseThrow(() -> new IllegalStateException("jump to missing chain " + v.target()));
+                            .orElseThrow(() -> new IllegalStateException(v.kind() + " to missing chain " + v.target()));
                     if (target.isBase()) {
-                        throw new IllegalStateException("jump to base chain " + target.name());
+                        throw new IllegalStateException(v.kind() + " to base chain " + target.name());
                     }
-                    Outcome o = runChain(table, target, packet, steps, depth + 1);
-                    if (o != Outcome.CONTINUE) {
-                        return o;
+                    if (v.kind() == Verdict.Kind.JUMP) {
+                        stack.push(new Frame(chain, at));
                     }
+                    chain = target;
+                    at = 0;
                     break;
                 default:
                     throw new IllegalStateException("unknown verdict " + v);
             }
         }
-        return Outcome.CONTINUE;
     }
 
     static boolean matches(Table table, Match m, Packet p) {

@@ -131,6 +131,56 @@ class NftInterpreterTest {
         assertThrows(IllegalStateException.class, () -> NftInterpreter.run(loop, Hook.FORWARD, p));
     }
 
+    /**
+     * The kernel's nft_do_chain: a jump pushes the rule after it, a goto pushes nothing; the end of a
+     * chain or a return pops the last pushed rule, or applies the base chain's policy when none is left.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            goto, end of target: policy                    | goto  | -    | drop   | false
+            goto, return in target: policy                 | goto  | ret  | drop   | false
+            goto, policy accept                            | goto  | -    | accept | true
+            jump, end of target: back, next rule accepts   | jump  | -    | drop   | true
+            jump, return in target: back, next rule accepts| jump  | ret  | drop   | true
+            jump then goto, end: back after the jump       | jgoto | -    | drop   | true
+            goto then jump, end: back into the goto'd chain| gjump | -    | drop   | false
+            """)
+    void gotoDoesNotComeBack(String name, String how, String inTarget, String policy, boolean accepted) {
+        Verdict p = policy.equals("drop") ? Verdict.DROP : Verdict.ACCEPT;
+        List<Rule> target = inTarget.equals("ret") ? List.of(rule(Verdict.RETURN), rule(Verdict.ACCEPT)) : List.of();
+        List<Rule> base = switch (how) {
+            case "goto" -> List.of(rule(Verdict.goTo("t")), rule(Verdict.ACCEPT));
+            case "jump" -> List.of(rule(Verdict.jump("t")), rule(Verdict.ACCEPT));
+            case "jgoto" -> List.of(rule(Verdict.jump("via")), rule(Verdict.ACCEPT));
+            default -> List.of(rule(Verdict.goTo("via")), rule(Verdict.ACCEPT));
+        };
+        // via: goto t (after a jump) or jump t then nothing (after a goto): the end of via falls to the policy
+        List<Rule> via = how.equals("jgoto") ? List.of(rule(Verdict.goTo("t")), rule(Verdict.DROP))
+                : List.of(rule(Verdict.jump("t")));
+        Table t = new Table("inet", "t", null, List.of(), List.of(
+                new Chain("forward", new Chain.Hook("forward", 0, p), base),
+                new Chain("via", null, via),
+                new Chain("t", null, target)));
+        Packet packet = Packet.first(IpAddress.parse("10.0.0.1"), IpAddress.parse("10.0.0.2"), 6, 1);
+
+        assertEquals(accepted, NftInterpreter.accepts(t, Hook.FORWARD, packet),
+                () -> NftInterpreter.run(t, Hook.FORWARD, packet).toString());
+    }
+
+    @Test
+    void refusesAGotoLoopAndAGotoToABaseChain() {
+        Packet p = Packet.first(IpAddress.parse("10.0.0.1"), IpAddress.parse("10.0.0.2"), 6, 1);
+        Table loop = new Table("inet", "t", null, List.of(), List.of(
+                new Chain("forward", new Chain.Hook("forward", 0, Verdict.DROP), List.of(rule(Verdict.goTo("a")))),
+                new Chain("a", null, List.of(rule(Verdict.goTo("b")))),
+                new Chain("b", null, List.of(rule(Verdict.goTo("a"))))));
+        assertThrows(IllegalStateException.class, () -> NftInterpreter.run(loop, Hook.FORWARD, p));
+        Table toBase = new Table("inet", "t", null, List.of(), List.of(
+                new Chain("forward", new Chain.Hook("forward", 0, Verdict.DROP), List.of(rule(Verdict.goTo("input")))),
+                new Chain("input", new Chain.Hook("input", 0, Verdict.ACCEPT), List.of())));
+        assertThrows(IllegalStateException.class, () -> NftInterpreter.run(toBase, Hook.FORWARD, p));
+    }
+
     @Test
     void returnFromABaseChainAppliesItsPolicy() {
         Table t = new Table("inet", "t", null, List.of(), List.of(
