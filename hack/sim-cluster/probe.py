@@ -1,6 +1,7 @@
-# Concurrent TCP probes from network namespaces, one process: each thread enters its source namespace
-# (setns(2) acts on the calling thread only) and connects. Input lines: "<id> <netns> <ip> <port>";
-# output lines: "<id> ok <server name>" | "<id> refused" | "<id> timeout".
+# Concurrent TCP and UDP probes from network namespaces, one process: each thread enters its source
+# namespace (setns(2) acts on the calling thread only) and connects (TCP) or sends a datagram and
+# waits for the answer (UDP). Input lines: "<id> <netns> <ip> <port>" where port is "80" (TCP) or
+# "udp/53"; output lines: "<id> ok <server name>" | "<id> refused" | "<id> timeout".
 import ctypes, os, socket, sys, threading
 libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNET = 0x40000000
@@ -14,8 +15,14 @@ def probe(pid, ns, ip, port):
             res = "error setns " + os.strerror(ctypes.get_errno())
         else:
             try:
-                c = socket.create_connection((ip, int(port)), timeout=timeout)
-                c.settimeout(timeout)
+                if port.startswith("udp/"):
+                    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    c.settimeout(timeout)
+                    c.connect((ip, int(port[4:])))
+                    c.send(b"probe\n")
+                else:
+                    c = socket.create_connection((ip, int(port)), timeout=timeout)
+                    c.settimeout(timeout)
                 data = c.recv(200).decode().split()
                 c.close()
                 res = "ok " + (data[0] if data else "?")

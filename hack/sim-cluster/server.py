@@ -1,4 +1,5 @@
-# A pod's (or external host's) servers: TCP on every port given, each connection gets "<name> <client ip>\n".
+# A pod's (or external host's) servers: TCP and UDP on every port given. Each TCP connection, and
+# each UDP datagram, is answered "<name> <client ip>\n".
 # Long-lived connections (the revocation test) stay open while the client sends: every line is echoed.
 import socket, sys, threading
 name = sys.argv[1]
@@ -27,6 +28,18 @@ def serve(port):
         c, a = s.accept()
         threading.Thread(target=handle, args=(c, a), daemon=True).start()
 
+def serve_udp(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", port))
+    while True:
+        _, a = s.recvfrom(2048)
+        try:
+            s.sendto((name + " " + a[0] + "\n").encode(), a)
+        except OSError:
+            pass
+
+for p in ports:
+    threading.Thread(target=serve_udp, args=(p,), daemon=True).start()
 for p in ports[1:]:
     threading.Thread(target=serve, args=(p,), daemon=True).start()
 serve(ports[0])

@@ -69,7 +69,7 @@ sim_expect() {
   local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
   for i in "${!rows[@]}"; do
     read -r s d p w <<<"${rows[$i]}"
-    SIM_RESULTS+=("$(printf '%-4s | %-34s | %-36s -> %-28s :%-5s | %-5s | %s' "${got[$i]%% *}" "$walk: $step" "$s" "$d" "$p" "$w" "${got[$i]#* } (${ms} ms)")")
+    SIM_RESULTS+=("$(printf '%-4s | %-34s | %-36s -> %-28s :%-6s | %-5s | %s' "${got[$i]%% *}" "$walk: $step" "$s" "$d" "$p" "$w" "${got[$i]#* } (${ms} ms)")")
     [[ ${got[$i]} == pass* ]] || SIM_FAILED=$((SIM_FAILED + 1))
   done
   sim_log "$walk: $step: $( (( ok )) && echo pass || echo FAIL) in ${ms} ms"
@@ -155,11 +155,14 @@ sim_walkthrough_003() {
   local W="003 apod"
   sim_reset; sim_apply 003-deny-all.yaml
   sim_expect "$W" "deny-all (default)" \
-    "default/apod-web default/apod-api 8080 deny" "default/app default/database 80 deny" "kube-system/coredns default/apod-web 80 deny"
+    "default/apod-web default/apod-api 8080 deny" "default/app default/database 80 deny" "kube-system/coredns default/apod-web 80 deny" \
+    "default/apod-web kube-system/coredns udp/53 deny"
   sim_apply 003-apod-web.yaml 003-apod-api.yaml 003-apod-log.yaml
   sim_expect "$W" "+ apod-web/api/log, DNS egress" \
     "default/apod-web default/apod-api 8080 allow" "default/apod-web default/apod-log 8081 allow" \
     "default/apod-web kube-system/coredns 53 allow" "default/apod-api kube-system/coredns 53 allow" \
+    "default/apod-web kube-system/coredns udp/53 allow" "default/apod-api kube-system/coredns udp/53 allow" \
+    "default/apod-log kube-system/coredns udp/53 deny" "default/apod-web kube-system/coredns udp/80 deny" \
     "default/apod-api ext:192.168.251.141 443 allow" "default/apod-api ext:192.168.252.47 443 allow" \
     "default/apod-api ext:192.168.251.141 80 deny" "default/apod-web ext:192.168.251.141 443 deny" \
     "default/apod-log kube-system/coredns 53 deny" "kube-system/coredns default/apod-web 80 allow" \
@@ -176,7 +179,7 @@ sim_walkthrough_003() {
 }
 
 sim_report() {
-  printf '\n%-4s | %-34s | %-36s    %-28s  %-5s | %-5s | %s\n' result step from to port want seen
+  printf '\n%-4s | %-34s | %-36s    %-28s  %-6s | %-5s | %s\n' result step from to port want seen
   printf '%s\n' "${SIM_RESULTS[@]}"
   printf '\n%d checks, %d failed\n' "${#SIM_RESULTS[@]}" "$SIM_FAILED"
 }
