@@ -155,7 +155,8 @@ for arm in "${ARMS[@]}"; do
 done
 
 # Trace one allowed SYN through a palisade table: which rules gave it a verdict. In the main arm it
-# must miss the any, cidr and port sets and return from the range set, in egress and then ingress.
+# must miss the any, cidr and port sets and hit the range set, in egress (goto ingress) and then in
+# ingress (accept).
 # (nft 1.0.6 prints no trace when the rule that sets nftrace also matches a payload field, seen on
 # kernel 6.18; setting it in a chain of its own works.)
 trace() { # arm
@@ -169,7 +170,7 @@ trace() { # arm
   # nft needs a moment to subscribe (longer on a busy machine): probe until a SYN shows up.
   for ((i = 0; i < 100; i++)); do
     ((i % 20 == 0)) && probe "$1" "$CONN_PORT" >/dev/null
-    grep -q 'palisade forward policy accept' "$OUT/trace-$1.txt" && break
+    grep -q 'inet palisade ingress[0-9]* rule .*(verdict accept)' "$OUT/trace-$1.txt" && break
     sleep 0.1
   done
   kill "$tracer" 2>/dev/null || true
@@ -181,8 +182,8 @@ for arm in "${ARMS[@]}"; do
   [[ $arm == palisade* ]] || continue
   trace "$arm"
   if [[ $arm == palisade ]]; then
-    grep -q 'egress4 rule .*@eg_range4 .*verdict return' "$OUT/trace-$arm.txt" \
-      && grep -q 'ingress4 rule .*@in_range4 .*verdict return' "$OUT/trace-$arm.txt" \
+    grep -q 'egress4 rule .*@eg_range4 .*verdict goto ingress' "$OUT/trace-$arm.txt" \
+      && grep -q 'ingress4 rule .*@in_range4 .*verdict accept' "$OUT/trace-$arm.txt" \
       || { echo "FAIL: the allowed SYN did not reach the range sets; see $OUT/trace-$arm.txt" >&2; exit 1; }
   fi
 done
