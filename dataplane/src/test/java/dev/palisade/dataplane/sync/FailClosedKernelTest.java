@@ -37,7 +37,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * isolated for ingress and allows a on TCP 80; pod a is isolated for egress and may reach only b on
  * TCP 80. So a → b:80 is allowed (egress and ingress), c → b:80 is forbidden by b's ingress, and
  * a → c:80 by a's egress. After each flush the forbidden flow stays blocked and, the accepted cost,
- * the allowed one is blocked too until the agent repairs the table.
+ * the allowed one is blocked too until the agent repairs the table; the node itself still reaches its
+ * pods, since only forwarded traffic meets the policy {@code drop}.
  */
 @Tag("kernel")
 class FailClosedKernelTest {
@@ -61,6 +62,8 @@ class FailClosedKernelTest {
         topology = PodTopology.create("a", "b", "c");
         topology.serve("b", 80);
         topology.serve("c", 80);
+        // an address of the node's own, so that the node can open connections to its pods
+        topology.node().execInside("ip", "addr", "add", "10.0.0.1/32", "dev", "lo");
         node = NetnsThread.enter(topology.node().name());
         nft = node.call(LibNftables::open);
         podA = NetnsThread.enter(topology.pod("a").netns().name());
@@ -125,10 +128,13 @@ class FailClosedKernelTest {
         node.call(() -> sync.apply(cluster.table(POLICIES)));
         // the control: the policy is in force, the allowed flow connects
         assertReaches(true, false, false);
+        assertEquals(true, reaches(node, "b"), "node -> b:80");
 
         topology.node().execInside("nft", command);
 
         assertReaches(false, false, false);
+        // the node's own traffic with its pods (output and input, never forward) is not Palisade's
+        assertEquals(true, reaches(node, "b"), "node -> b:80");
         assertEquals(false, node.call(sync::verify).isEmpty(), "the flush is drift");
         node.call(sync::repair);
         assertEquals(Drift.NONE, node.call(sync::verify));
