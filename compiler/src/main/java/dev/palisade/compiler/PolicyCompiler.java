@@ -16,10 +16,13 @@ import dev.palisade.ruleset.PeerSet;
 import dev.palisade.ruleset.PortRange;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -37,7 +40,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class PolicyCompiler {
 
     private final ClusterIndex index;
-    private final Map<List<Object>, PeerSet> peerSets = new ConcurrentHashMap<>();
+    private final Map<PeerKey, PeerSet> peerSets = new ConcurrentHashMap<>();
 
     public PolicyCompiler(ClusterIndex index) {
         this.index = index;
@@ -49,10 +52,8 @@ public final class PolicyCompiler {
 
     /** Every node's rule set, keyed and ordered by node name (nodes without pods get empty sets). */
     public Map<String, NodeRuleSet> compileAll() {
-        SortedSet<String> names = new TreeSet<>();
-        index.cluster().nodes().forEach(n -> names.add(n.name()));
-        index.cluster().pods().stream().filter(Pod::isPolicyEndpoint)
-                .map(Pod::nodeName).filter(n -> n != null).forEach(names::add);
+        SortedSet<String> names = index.nodeNames();
+        names.addAll(index.nodesWithEndpoints());
         Map<String, NodeRuleSet> out = new TreeMap<>();
         names.parallelStream().map(this::compileNode).toList().forEach(r -> out.put(r.node(), r));
         return out;
@@ -71,19 +72,28 @@ public final class PolicyCompiler {
         List<Grant> ingress = new ArrayList<>();
         List<Grant> egress = new ArrayList<>();
         for (Map.Entry<String, List<Pod>> e : localByNamespace.entrySet()) {
+            // Policies of a namespace share few distinct selectors: select (and isolate) once per selector.
+            Map<LabelSelector, List<Pod>> selections = new HashMap<>();
+            Set<LabelSelector> isolatingIn = new HashSet<>();
+            Set<LabelSelector> isolatingOut = new HashSet<>();
             for (NetworkPolicy policy : index.policiesInNamespace(e.getKey())) {
-                List<Pod> selected = e.getValue().stream().filter(p -> policy.podSelector().matches(p.labels())).toList();
+                List<Pod> selected = selections.computeIfAbsent(policy.podSelector(),
+                        s -> e.getValue().stream().filter(p -> s.matches(p.labels())).toList());
                 if (selected.isEmpty()) {
                     continue;
                 }
                 if (policy.affectsIngress()) {
-                    selected.forEach(p -> isolatedIn.addAll(p.ips()));
+                    if (isolatingIn.add(policy.podSelector())) {
+                        selected.forEach(p -> isolatedIn.addAll(p.ips()));
+                    }
                     for (int i = 0; i < policy.ingress().size(); i++) {
                         ingress.addAll(ingressGrants(policy, i, selected));
                     }
                 }
                 if (policy.affectsEgress()) {
-                    selected.forEach(p -> isolatedOut.addAll(p.ips()));
+                    if (isolatingOut.add(policy.podSelector())) {
+                        selected.forEach(p -> isolatedOut.addAll(p.ips()));
+                    }
                     for (int i = 0; i < policy.egress().size(); i++) {
                         egress.addAll(egressGrants(policy, i, selected));
                     }
@@ -216,16 +226,25 @@ public final class PolicyCompiler {
         throw new IllegalArgumentException("named port " + spec + " resolves only against a pod");
     }
 
-    /** The union of a rule's peers; an empty peer list is every address. Memoised per snapshot. */
+    /**
+     * What a peer set depends on besides the pods: its peers, and the policy's namespace only when a
+     * pod peer has no namespace selector. Keying the rest without the namespace lets every policy that
+     * names the same peers share one computation.
+     */
+    record PeerKey(String namespace, List<Peer> peers) {
+        static PeerKey of(String policyNamespace, List<Peer> peers) {
+            boolean namespaceDependent = peers.stream()
+                    .anyMatch(p -> p instanceof Peer.Pods pods && pods.namespaceSelector().isEmpty());
+            return new PeerKey(namespaceDependent ? policyNamespace : "", peers);
+        }
+    }
+
+    /** The union of a rule's peers; an empty peer list is every address. Memoised until {@link #forget}. */
     PeerSet peerSet(String policyNamespace, List<Peer> peers) {
         if (peers.isEmpty()) {
             return PeerSet.ANY;
         }
-        // Only pod peers without a namespace selector depend on the policy's namespace; keying the
-        // rest without it lets every policy that names the same peers share one computation.
-        boolean namespaceDependent = peers.stream()
-                .anyMatch(p -> p instanceof Peer.Pods pods && pods.namespaceSelector().isEmpty());
-        return peerSets.computeIfAbsent(List.of(namespaceDependent ? policyNamespace : "", peers), k -> {
+        return peerSets.computeIfAbsent(PeerKey.of(policyNamespace, peers), k -> {
             SortedSet<IpAddress> addresses = new TreeSet<>();
             List<IpRange> ranges = new ArrayList<>();
             for (Peer peer : peers) {
@@ -241,6 +260,18 @@ public final class PolicyCompiler {
             }
             return new PeerSet(false, addresses, ranges);
         });
+    }
+
+    /** Drops the memoised peer set of a policy's rule (its pods changed); see {@link IncrementalCompiler}. */
+    void forget(String policyNamespace, List<Peer> peers) {
+        if (!peers.isEmpty()) {
+            peerSets.remove(PeerKey.of(policyNamespace, peers));
+        }
+    }
+
+    /** Drops every memoised peer set. */
+    void forgetAll() {
+        peerSets.clear();
     }
 
     private List<String> peerNamespaces(String policyNamespace, Optional<LabelSelector> selector) {
