@@ -324,6 +324,9 @@ public final class NftJson {
             }
             return Optional.of(new Match.CtState(states));
         }
+        if (left.has("&") && left.get("&").isArray() && left.get("&").size() == 2) {
+            return tcpFlags(left.get("&"), right, op);
+        }
         if (!right.isTextual() || !right.asText().startsWith("@") || !(op.equals("==") || op.equals("!="))) {
             return Optional.empty();
         }
@@ -344,6 +347,44 @@ public final class NftJson {
             key.add(field.get());
         }
         return Optional.of(new Match.Lookup(key, right.asText().substring(1), op.equals("!=")));
+    }
+
+    /** {@code tcp flags & (mask) ==|!= value}: {"&": [{"payload": {"protocol": "tcp", "field": "flags"}}, mask]}. */
+    private static Optional<Match> tcpFlags(JsonNode and, JsonNode right, String op) {
+        JsonNode payload = and.get(0).path("payload");
+        if (!"tcp".equals(text(payload, "protocol")) || !"flags".equals(text(payload, "field"))
+                || !(op.equals("==") || op.equals("!="))) {
+            return Optional.empty();
+        }
+        Optional<List<String>> mask = flags(and.get(1));
+        Optional<List<String>> value = flags(right);
+        if (mask.isEmpty() || value.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new Match.TcpFlags(mask.get(), value.get(), op.equals("!=")));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A flag ("syn"), a list of them (["fin", "syn"]) or an or-expression ({"|": [...]}). */
+    private static Optional<List<String>> flags(JsonNode n) {
+        if (n.isTextual()) {
+            return Optional.of(List.of(n.asText()));
+        }
+        JsonNode list = n.has("|") ? n.get("|") : n;
+        if (!list.isArray()) {
+            return Optional.empty();
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode f : list) {
+            if (!f.isTextual()) {
+                return Optional.empty();
+            }
+            out.add(f.asText());
+        }
+        return Optional.of(out);
     }
 
     private static Optional<Field> field(JsonNode n) {

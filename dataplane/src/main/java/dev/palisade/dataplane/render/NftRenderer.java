@@ -168,6 +168,10 @@ public final class NftRenderer {
         for (Match m : r.matches()) {
             if (m instanceof Match.CtState ct) {
                 sb.append("ct state ").append(String.join(",", ct.states()));
+            } else if (m instanceof Match.TcpFlags tf) {
+                // nft 1.0's own spelling of "tcp flags & (mask) != value", as it lists the rule back
+                sb.append("tcp flags ").append(tf.negated() ? "!= " : "").append(String.join(",", tf.value()))
+                        .append(" / ").append(String.join(",", tf.mask()));
             } else {
                 Match.Lookup l = (Match.Lookup) m;
                 sb.append(fields(l.key())).append(l.negated() ? " != @" : " @").append(l.set());

@@ -208,6 +208,9 @@ public final class RuleSetTranslator {
         forward.add(new Rule(List.of(new Match.CtState(Set.of("established", "related"))), false, Verdict.ACCEPT,
                 null));
         for (Family f : Family.values()) {
+            forward.addAll(midStream(f));
+        }
+        for (Family f : Family.values()) {
             forward.add(dispatch(Direction.EGRESS, f));
         }
         forward.add(new Rule(List.of(), false, Verdict.goTo(Layout.INGRESS), null));
@@ -225,6 +228,36 @@ public final class RuleSetTranslator {
             out.add(directionChain(Direction.INGRESS, f, Verdict.ACCEPT));
         }
         return out;
+    }
+
+    /**
+     * A TCP packet without SYN that conntrack does not know (conntrack takes such a packet up as a new
+     * connection, in that packet's direction) is dropped when its own direction is not policed but
+     * the opposite one is: sent by an ingress-isolated pod, or to an egress-isolated one, to or from a
+     * peer whose direction no policy polices. Such a packet can only belong to a connection that the
+     * other end opened, and that connection's direction is the policed one, which the rules can no
+     * longer confirm. Without this, when the agent deletes a revoked connection's conntrack entry and
+     * the server speaks first, the server's packet would start a new entry in the reverse direction,
+     * and the client's packets would then pass as its replies: the revoked connection would live on.
+     * A packet whose own direction is policed goes through the policy as usual. The cost: a
+     * connection whose entry vanished (say, a hand flush) resumes when its opening side sends next,
+     * which TCP's retransmission does; UDP has no such marker, so a revoked UDP flow whose server
+     * sends first can live on.
+     */
+    private static List<Rule> midStream(Family f) {
+        boolean v4 = f == Family.V4;
+        Field saddr = v4 ? Field.IP_SADDR : Field.IP6_SADDR;
+        Field daddr = v4 ? Field.IP_DADDR : Field.IP6_DADDR;
+        Match notSyn = new Match.TcpFlags(List.of("fin", "syn", "rst", "ack"), List.of("syn"), true);
+        Match unpoliced1 = new Match.Lookup(List.of(saddr), Layout.set(Direction.EGRESS, Kind.ISO, f), true);
+        Match unpoliced2 = new Match.Lookup(List.of(daddr), Layout.set(Direction.INGRESS, Kind.ISO, f), true);
+        return List.of(
+                new Rule(List.of(notSyn, unpoliced1, unpoliced2, new Match.Lookup(List.of(saddr),
+                        Layout.set(Direction.INGRESS, Kind.ISO, f), false)), true, Verdict.DROP,
+                        "tcp mid-stream unknown to conntrack, from an ingress-isolated pod"),
+                new Rule(List.of(notSyn, unpoliced1, unpoliced2, new Match.Lookup(List.of(daddr),
+                        Layout.set(Direction.EGRESS, Kind.ISO, f), false)), true, Verdict.DROP,
+                        "tcp mid-stream unknown to conntrack, to an egress-isolated pod"));
     }
 
     /** {@code ip saddr @eg_iso4 goto egress4} and the like: an isolated pod's packet goes to its direction's checks. */

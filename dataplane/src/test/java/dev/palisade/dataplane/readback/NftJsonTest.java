@@ -205,4 +205,25 @@ class NftJsonTest {
             throw new UncheckedIOException(e);
         }
     }
+
+    @Test
+    void readsTheMidStreamRuleAsNft106PrintsIt() {
+        // nft -f of "tcp flags & (fin | syn | rst | ack) != syn ip saddr @in_iso4 counter drop", listed with nft -j;
+        // nft lists it back as "tcp flags != syn / fin,syn,rst,ack ...", which is how the renderer writes it
+        String json = """
+                {"nftables": [{"table": {"family": "inet", "name": "palisade", "handle": 1}},
+                 {"chain": {"family": "inet", "table": "palisade", "name": "forward", "handle": 1, "type": "filter",
+                  "hook": "forward", "prio": 0, "policy": "drop"}},
+                 {"rule": {"family": "inet", "table": "palisade", "chain": "forward", "handle": 3, "expr": [
+                  {"match": {"op": "!=", "left": {"&": [{"payload": {"protocol": "tcp", "field": "flags"}},
+                    ["fin", "syn", "rst", "ack"]]}, "right": "syn"}},
+                  {"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": "@in_iso4"}},
+                  {"counter": {"packets": 0, "bytes": 0}}, {"drop": null}]}}]}
+                """;
+        KernelTable k = NftJson.readTable(json, "inet", "palisade");
+        Rule r = k.chain("forward").orElseThrow().rules().get(0).rule().orElseThrow();
+        assertEquals(new Rule(List.of(new Match.TcpFlags(List.of("ack", "fin", "rst", "syn"), List.of("syn"), true),
+                new Match.Lookup(List.of(Field.IP_SADDR), "in_iso4", false)), true, Verdict.DROP, null), r);
+        assertEquals("tcp flags != syn / fin,syn,rst,ack ip saddr @in_iso4 counter drop", NftRenderer.rule(r));
+    }
 }

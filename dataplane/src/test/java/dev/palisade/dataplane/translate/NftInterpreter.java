@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Walks a packet through the nftables model the way the kernel would, for tests: the base chains
@@ -60,16 +61,28 @@ public final class NftInterpreter {
     }
 
     /** The header fields the rules can look at. */
-    public record Packet(IpAddress src, IpAddress dst, int l4proto, int dport, String ctState) {
+    public record Packet(IpAddress src, IpAddress dst, int l4proto, int dport, String ctState, Set<String> tcpFlags) {
         public Packet {
             if (src.family() != dst.family()) {
                 throw new IllegalArgumentException("packet mixes address families");
             }
+            tcpFlags = Set.copyOf(tcpFlags);
+        }
+
+        /** A packet in that conntrack state; a TCP one carries SYN when new, ACK otherwise. */
+        public Packet(IpAddress src, IpAddress dst, int l4proto, int dport, String ctState) {
+            this(src, dst, l4proto, dport, ctState, l4proto != 6 ? Set.of() : ctState.equals("new") ? Set.of("syn")
+                    : Set.of("ack"));
         }
 
         /** The first packet of a connection. */
         public static Packet first(IpAddress src, IpAddress dst, int l4proto, int dport) {
             return new Packet(src, dst, l4proto, dport, "new");
+        }
+
+        /** A TCP packet of the middle of a connection that conntrack does not know (no SYN): new to it. */
+        public static Packet midStream(IpAddress src, IpAddress dst, int dport) {
+            return new Packet(src, dst, 6, dport, "new", Set.of("ack", "psh"));
         }
     }
 
@@ -188,6 +201,13 @@ public final class NftInterpreter {
     static boolean matches(Table table, Match m, Packet p) {
         if (m instanceof Match.CtState ct) {
             return ct.states().contains(p.ctState());
+        }
+        if (m instanceof Match.TcpFlags tf) {
+            if (p.l4proto() != 6) {
+                return false; // the implicit "meta l4proto tcp"
+            }
+            boolean equal = tf.mask().stream().filter(p.tcpFlags()::contains).toList().equals(tf.value());
+            return equal != tf.negated();
         }
         Match.Lookup l = (Match.Lookup) m;
         NamedSet set = table.set(l.set())
