@@ -6,9 +6,9 @@ import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
 
 /**
- * The few libc calls of the kernel thread: entering a network namespace, a netlink query for the
- * nftables generation, and giving freed native memory back. Public only because jnr-ffi implements
- * it in a class loader of its own.
+ * The few libc calls of the kernel threads: entering a network namespace, netlink sockets (the
+ * nftables generation, conntrack, the nftables event group), and giving freed native memory back.
+ * Public only because jnr-ffi implements it in a class loader of its own.
  */
 public interface LibC {
 
@@ -28,6 +28,12 @@ public interface LibC {
 
     @SaveError
     long recv(int fd, @Out byte[] buf, long len, int flags);
+
+    @SaveError
+    int bind(int fd, @In byte[] addr, int addrlen);
+
+    @SaveError
+    int setsockopt(int fd, int level, int optname, @In byte[] optval, int optlen);
 
     /** glibc: returns free memory at the top of each malloc arena to the kernel; 1 if any was released. */
     int malloc_trim(long pad);

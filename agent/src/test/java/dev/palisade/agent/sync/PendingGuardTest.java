@@ -43,7 +43,7 @@ class PendingGuardTest {
         assertEquals("ip daddr @pend4 ip daddr != @pods4 counter drop comment \"pod not yet known to palisade\"", lines.get(4));
         assertEquals("ip6 saddr @pend6 ip6 saddr != @pods6 counter drop comment \"pod not yet known to palisade\"", lines.get(5));
         assertEquals("ip6 daddr @pend6 ip6 daddr != @pods6 counter drop comment \"pod not yet known to palisade\"", lines.get(6));
-        assertEquals("ip saddr @eg_iso4 goto egress4", lines.get(7), forward);
+        assertTrue(lines.indexOf("ip saddr @eg_iso4 goto egress4") > 6, forward);
         assertEquals("goto ingress", lines.get(lines.size() - 1), forward);
 
         // a pod and its own node may always talk (Kubernetes' rule): the guard is in forward only

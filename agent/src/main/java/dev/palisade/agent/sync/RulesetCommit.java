@@ -1,0 +1,119 @@
+package dev.palisade.agent.sync;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One committed nftables transaction as the kernel announces it to the {@code NFNLGRP_NFTABLES}
+ * group: an {@code NFT_MSG_NEWGEN} message, sent after every commit, carrying the new ruleset
+ * generation and the task that committed ({@code NFTA_GEN_PROC_PID}: the kernel's
+ * {@code task_pid_nr(current)}, the committing thread's id in the initial pid namespace;
+ * {@code NFTA_GEN_PROC_NAME}: that thread's {@code comm}). Pure: {@link #parse} reads datagrams.
+ *
+ * @param generation the ruleset generation after the commit, or {@link #UNKNOWN}
+ * @param pid        the committing thread's id, or {@link #UNKNOWN}: a lost notification, whose
+ *                   committer must be assumed foreign
+ * @param process    the committing thread's name ({@code comm}, at most 15 bytes), or "" when unknown
+ */
+record RulesetCommit(long generation, long pid, String process) {
+
+    static final long UNKNOWN = -1;
+
+    static final int NFNL_SUBSYS_NFTABLES = 10;
+    static final int NFT_MSG_NEWGEN = 15;
+    static final int NEWGEN_TYPE = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN;
+    static final int NFTA_GEN_ID = 1;
+    static final int NFTA_GEN_PROC_PID = 2;
+    static final int NFTA_GEN_PROC_NAME = 3;
+
+    private static final int NLMSG_HEADER = 16;
+    private static final int NFGENMSG = 4;
+    private static final int NLA_TYPE_MASK = 0x3fff; // without NLA_F_NESTED and NLA_F_NET_BYTEORDER
+
+    RulesetCommit {
+        if (process == null) {
+            throw new IllegalArgumentException("process is \"\" when unknown, not null");
+        }
+    }
+
+    /** Notifications were lost (the socket's buffer overran): some commit, by someone. */
+    static RulesetCommit lost(long generation) {
+        return new RulesetCommit(generation, UNKNOWN, "");
+    }
+
+    /**
+     * The commits announced in one netlink datagram (several messages may share one), in order.
+     * Messages other than {@code NFT_MSG_NEWGEN} (the new table, chain, rule, set and element
+     * messages of the same group) are skipped.
+     *
+     * @throws IllegalArgumentException when a message or attribute runs past the datagram
+     */
+    static List<RulesetCommit> parse(byte[] data, int length) {
+        ByteBuffer b = ByteBuffer.wrap(data, 0, length).order(ByteOrder.nativeOrder());
+        List<RulesetCommit> out = new ArrayList<>();
+        int at = 0;
+        while (at + NLMSG_HEADER <= length) {
+            int len = b.getInt(at);
+            int type = b.getShort(at + 4) & 0xffff;
+            if (len < NLMSG_HEADER || at + len > length) {
+                throw new IllegalArgumentException("netlink message of " + len + " bytes at " + at + " in a datagram of "
+                        + length);
+            }
+            if (type == NEWGEN_TYPE) {
+                out.add(newGen(b, at + NLMSG_HEADER + NFGENMSG, at + len));
+            }
+            at += align(len);
+        }
+        return out;
+    }
+
+    private static RulesetCommit newGen(ByteBuffer b, int from, int end) {
+        long generation = UNKNOWN;
+        long pid = UNKNOWN;
+        String process = "";
+        int at = from;
+        while (at + 4 <= end) {
+            int alen = b.getShort(at) & 0xffff;
+            int atype = b.getShort(at + 2) & NLA_TYPE_MASK;
+            if (alen < 4 || at + alen > end) {
+                throw new IllegalArgumentException("netlink attribute of " + alen + " bytes at " + at + " past " + end);
+            }
+            int payload = alen - 4;
+            if (atype == NFTA_GEN_ID && payload >= 4) {
+                generation = bigEndianU32(b, at + 4);
+            } else if (atype == NFTA_GEN_PROC_PID && payload >= 4) {
+                pid = bigEndianU32(b, at + 4);
+            } else if (atype == NFTA_GEN_PROC_NAME) {
+                process = string(b, at + 4, payload);
+            }
+            at += align(alen);
+        }
+        return new RulesetCommit(generation, pid, process);
+    }
+
+    /** A NUL-terminated string attribute (the NUL may be missing). */
+    private static String string(ByteBuffer b, int from, int length) {
+        int n = 0;
+        while (n < length && b.get(from + n) != 0) {
+            n++;
+        }
+        byte[] bytes = new byte[n];
+        for (int i = 0; i < n; i++) {
+            bytes[i] = b.get(from + i);
+        }
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** nftables attributes are in network byte order, unlike the netlink headers around them. */
+    private static long bigEndianU32(ByteBuffer b, int at) {
+        return ((b.get(at) & 0xffL) << 24) | ((b.get(at + 1) & 0xffL) << 16) | ((b.get(at + 2) & 0xffL) << 8)
+                | (b.get(at + 3) & 0xffL);
+    }
+
+    private static int align(int len) {
+        return (len + 3) & ~3;
+    }
+}
