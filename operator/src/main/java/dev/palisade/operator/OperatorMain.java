@@ -56,7 +56,7 @@ public final class OperatorMain {
         RuleSetEncoder encoder = new RuleSetEncoder(config.limits());
         ClusterCache[] cacheRef = new ClusterCache[1];
         SyncLoop[] loopRef = new SyncLoop[1];
-        ClusterCache cache = new ClusterCache(client, () -> loopRef[0].inputChanged(), name -> loopRef[0].ownChanged(name));
+        ClusterCache cache = new ClusterCache(client, kind -> loopRef[0].inputChanged(kind), name -> loopRef[0].ownChanged(name));
         cacheRef[0] = cache;
         SyncLoop loop = new SyncLoop(client, cache, encoder, metrics, config.identity(), config.quiet(), config.maxDelay());
         loopRef[0] = loop;

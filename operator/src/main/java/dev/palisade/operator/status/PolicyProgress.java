@@ -7,20 +7,21 @@ import dev.palisade.operator.resource.PolicyStatusStatus;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Per policy, on how many of the nodes that need it the node's current rule set is applied. A node
- * needs a policy when it hosts a pod the policy selects (whether the policy grants or only isolates);
- * it counts as programmed when its agent reports the hash the operator last published for it. Pure.
+ * Per policy, on how many of the nodes that need it the policy is in force. A node needs a policy
+ * when it hosts a pod the policy selects (whether the policy grants or only isolates); it counts as
+ * programmed when its agent reports a revision at least as new as the first one the operator
+ * published there with the policy as it is now. Pod churn elsewhere on the node, which gives the
+ * node newer revisions every second, does not make a policy that is in force look pending. Pure.
  */
 public final class PolicyProgress {
 
-    /** What the status needs of a policy besides the compiled snapshot. */
+    /** What the status needs of a policy besides the compiled state. */
     public record Facts(long generation, List<String> problems) {
         public Facts {
             problems = List.copyOf(problems);
@@ -33,7 +34,7 @@ public final class PolicyProgress {
     /** "namespace/name" of every policy to the nodes hosting a pod it selects. */
     public static SortedMap<String, SortedSet<String>> neededNodes(ClusterIndex index) {
         SortedMap<String, SortedSet<String>> out = new TreeMap<>();
-        for (NetworkPolicy policy : index.cluster().policies()) {
+        for (NetworkPolicy policy : index.policies()) {
             SortedSet<String> nodes = new TreeSet<>();
             for (Pod pod : index.selectPods(policy.namespace(), policy.podSelector())) {
                 if (pod.nodeName() != null) {
@@ -46,24 +47,29 @@ public final class PolicyProgress {
     }
 
     /**
-     * @param needed    policy to the nodes hosting a pod it selects ({@link #neededNodes})
-     * @param published node name to the hash of its current rule set (only nodes with a rule set)
-     * @param applied   node name to the hash its agent reports as applied
+     * @param needed  policy to the nodes hosting a pod it selects ({@link #neededNodes})
+     * @param from    policy to node to the first revision published there with the policy as it is
+     *                now (only nodes with a published rule set: the others are not counted)
+     * @param applied node name to the revision its agent reports as applied
      * @return "namespace/name" to status, for every policy in {@code needed}
      */
     public static SortedMap<String, PolicyStatusStatus> of(Map<String, SortedSet<String>> needed,
                                                            Map<String, Facts> facts,
-                                                           Map<String, String> published, Map<String, String> applied) {
+                                                           Map<String, ? extends Map<String, Long>> from,
+                                                           Map<String, Long> applied) {
         SortedMap<String, PolicyStatusStatus> out = new TreeMap<>();
         for (var e : needed.entrySet()) {
+            Map<String, Long> revisions = from.containsKey(e.getKey()) ? from.get(e.getKey()) : Map.of();
             int desired = 0;
             int programmed = 0;
             for (String node : e.getValue()) {
-                if (!published.containsKey(node)) {
+                Long since = revisions.get(node);
+                if (since == null) {
                     continue;
                 }
                 desired++;
-                if (Objects.equals(published.get(node), applied.get(node))) {
+                Long done = applied.get(node);
+                if (done != null && done >= since) {
                     programmed++;
                 }
             }

@@ -1,9 +1,7 @@
 package dev.palisade.operator.sync;
 
-import dev.palisade.compiler.ClusterIndex;
-import dev.palisade.compiler.PolicyCompiler;
+import dev.palisade.compiler.IncrementalCompiler;
 import dev.palisade.manifest.Diagnostic;
-import dev.palisade.model.Node;
 import dev.palisade.operator.publish.RuleSetEncoder;
 import dev.palisade.operator.resource.NodeRuleSetSpec;
 import dev.palisade.operator.resource.PalisadeAddressSet;
@@ -27,26 +25,34 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
- * One sync pass, leader only: the whole desired state from the caches (compile every node, encode,
- * hash), then only the differences written: address-set parts first (a rule set never references a
- * part that is not there), then rule sets whose hash changed, then deletions of rule sets whose node
- * is gone and of parts nothing references. Then policy status and events.
+ * One sync pass, leader only: the changes since the last pass applied to the incremental compiler,
+ * which recompiles only the nodes they reach; those nodes encoded and hashed (the others keep what
+ * they had); then only the differences written: address-set parts first (a rule set never references
+ * a part that is not there), then rule sets whose hash changed, then deletions of rule sets whose node
+ * is gone and of parts nothing references. Then events, and policy status. The first pass after
+ * becoming leader, or after a failure, compiles everything from a snapshot.
+ *
+ * <p>Rule-set and status writes run in the background: a pass sends them and returns, so the next
+ * pass (a policy change, say) never waits for the API server to take the last one's writes. Writes
+ * of one node go out in revision order, each after the one before it has returned; the outcomes are
+ * collected by the next pass (a finished write wakes the loop). Parts are deleted only while no
+ * rule set is in flight, since the rule set it replaces may still reference them.
  *
  * <p>Not thread-safe: the sync loop's single thread calls it.
  */
@@ -57,14 +63,20 @@ final class Reconciler {
     private static final int EVENT_MESSAGE_LIMIT = 1024;
     /** Leave room under the API server's 1.5 MiB for metadata and managed fields. */
     static final int MAX_RULESET_BYTES = 1_400_000;
+    /** Status is computed at most this often while changes keep coming (it looks at every policy). */
+    static final long STATUS_INTERVAL_NANOS = 500_000_000L;
 
     /** What this leader has written for a node, so a pass never depends on the informer having caught up. */
     record Published(String hash, long revision) {
     }
 
+    /** A rule-set write sent and not yet collected. */
+    private record Write(String hash, long revision, int bytes, boolean created, CompletableFuture<PalisadeNodeRuleSet> result) {
+    }
+
     /** The figures of one pass, for the INFO line. */
-    record Outcome(int nodes, int written, int deleted, int setsCreated, int setsDeleted, int statuses, int events,
-                   int failed, double compileSeconds) {
+    record Outcome(int changes, int recompiled, int nodes, int written, int deleted, int setsCreated, int setsDeleted,
+                   int statuses, int events, int failed, double compileSeconds, boolean statusDeferred) {
     }
 
     private final KubernetesClient client;
@@ -80,17 +92,35 @@ final class Reconciler {
         t.setDaemon(true);
         return t;
     });
+    /** Status writes: few threads of their own, so that they never queue ahead of a rule set. */
+    static final int STATUS_WRITERS = 2;
+    private final ExecutorService statusWriters = Executors.newFixedThreadPool(STATUS_WRITERS, r -> {
+        Thread t = new Thread(r, "palisade-status-writer");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Set<String> statusesInFlight = ConcurrentHashMap.newKeySet();
     private final Map<String, Published> published = new HashMap<>();
+    /** The newest write sent per node, until a pass collects its outcome. */
+    private final Map<String, Write> inFlight = new HashMap<>();
+    private final Runnable onWritten;
     /** Survives {@link #adoptCache()}: a retry after a failure never reuses a revision the cache has not shown yet. */
     private final Map<String, Long> highestRevision = new HashMap<>();
     private final Set<String> knownSets = new HashSet<>();
     private final Set<String> reportedEvents = new HashSet<>();
-    /** From the last compile, for status passes in between: small, unlike the snapshot and its index. */
-    private Map<String, ClusterCache.PolicyMeta> lastPolicies;
-    private SortedMap<String, SortedSet<String>> lastNeeded;
+    /** The compiled state; null until the first pass after adopting, which compiles everything. */
+    private IncrementalCompiler compiler;
+    /** Every node's rule set as last encoded: a pass encodes only the nodes it recompiled. */
+    private final SortedMap<String, RuleSetEncoder.EncodedNode> encoded = new TreeMap<>();
+    private Map<String, ClusterCache.PolicyMeta> policyMeta = Map.of();
+    /** Policy to node to the first revision published there with the policy as it is now (see PolicyProgress). */
+    private final Map<String, Map<String, Long>> programmedFrom = new HashMap<>();
+    private long lastStatusNanos;
 
+    /** @param onWritten called (on a writer thread) when a rule-set write returns, so that a pass collects it */
     Reconciler(KubernetesClient client, ClusterCache cache, RuleSetEncoder encoder, OperatorMetrics metrics,
-               String identity) {
+               String identity, Runnable onWritten) {
+        this.onWritten = onWritten;
         this.client = client;
         this.cache = cache;
         this.encoder = encoder;
@@ -98,7 +128,7 @@ final class Reconciler {
         this.identity = identity;
     }
 
-    /** On becoming leader: what is published is what the (synced) cache holds. */
+    /** On becoming leader, or after a failure: what is published is what the (synced) cache holds; compile anew. */
     void adoptCache() {
         published.clear();
         knownSets.clear();
@@ -108,13 +138,15 @@ final class Reconciler {
             }
         }
         cache.addressSets().forEach(s -> knownSets.add(s.getMetadata().getName()));
-        lastNeeded = null;
+        compiler = null;
+        encoded.clear();
+        programmedFrom.clear();
     }
 
     /**
      * A PalisadeNodeRuleSet changed in the cache. If its spec is not what this leader last wrote (someone
      * edited or deleted it), forget what was written so that the next pass rewrites it; returns whether
-     * a compile pass is needed. Our own writes coming back, and agents' status writes, need none.
+     * anything needs rewriting. Our own writes coming back, and agents' status writes, need nothing.
      */
     boolean ruleSetChanged(String node) {
         Published mine = published.get(node);
@@ -137,158 +169,223 @@ final class Reconciler {
         return false;
     }
 
-    Outcome pass(boolean compile) {
-        int nodes = published.size();
+    /**
+     * @param pods   take pod changes too (false: policy, namespace and node changes only, which go first)
+     * @param status compute policy status now if it is due
+     */
+    Outcome pass(boolean pods, boolean status) {
         int written = 0;
         int deleted = 0;
         int setsCreated = 0;
         int setsDeleted = 0;
         int events = 0;
         int failed = 0;
-        double compileSeconds = 0;
-        if (compile || lastNeeded == null) {
-            long t0 = System.nanoTime();
+        failed += collectWrites();
+        long t0 = System.nanoTime();
+        SortedMap<String, NodeRuleSet> recompiled;
+        Set<String> policiesChanged;
+        int changes;
+        boolean full = compiler == null;
+        if (full) {
             ClusterCache.Snapshot snapshot = cache.snapshot();
-            ClusterIndex index = new ClusterIndex(snapshot.cluster());
-            PolicyCompiler compiler = new PolicyCompiler(index);
-            List<NodeRuleSet> ruleSets = snapshot.cluster().nodes().parallelStream().map(Node::name)
-                    .map(compiler::compileNode).toList();
-            RuleSetEncoder.Desired desired = encoder.encode(ruleSets);
-            compileSeconds = (System.nanoTime() - t0) / 1e9;
-            metrics.compiled(compileSeconds);
-            nodes = desired.nodes().size();
-
-            for (var e : desired.addressSets().entrySet()) {
-                if (!knownSets.contains(e.getKey())) {
-                    apply(PalisadeAddressSet.of(e.getKey(), e.getValue()));
-                    knownSets.add(e.getKey());
-                    metrics.published("PalisadeAddressSet", OperatorMetrics.Result.created);
-                    setsCreated++;
-                }
+            compiler = new IncrementalCompiler(snapshot.cluster());
+            policyMeta = snapshot.policies();
+            recompiled = compiler.ruleSets();
+            encoded.clear();
+            policiesChanged = policyMeta.keySet();
+            changes = snapshot.cluster().pods().size() + snapshot.cluster().policies().size();
+        } else {
+            IncrementalCompiler.Delta delta = cache.takeChanges(pods);
+            IncrementalCompiler.Update update = compiler.apply(delta);
+            if (!delta.policies().isEmpty()) {
+                policyMeta = cache.policyMeta();
             }
-            List<RuleSetEncoder.EncodedNode> changed = new ArrayList<>();
-            for (RuleSetEncoder.EncodedNode n : desired.nodes().values()) {
-                Published mine = published.get(n.node());
-                if (mine != null && mine.hash().equals(n.hash())) {
-                    continue;
-                }
-                if (n.bytes() > MAX_RULESET_BYTES) {
-                    // Outside the design (docs/design/ruleset-contract.md, "Sizes"): keep the last good one.
+            update.removed().forEach(encoded::remove);
+            recompiled = update.recompiled();
+            policiesChanged = update.policiesChanged();
+            changes = delta.size();
+        }
+        RuleSetEncoder.Desired desired = encoder.encode(recompiled.values());
+        encoded.putAll(desired.nodes());
+        double compileSeconds = (System.nanoTime() - t0) / 1e9;
+        if (changes > 0) {
+            metrics.compiled(compileSeconds);
+        }
+
+        for (var e : desired.addressSets().entrySet()) {
+            if (!knownSets.contains(e.getKey())) {
+                apply(PalisadeAddressSet.of(e.getKey(), e.getValue()));
+                knownSets.add(e.getKey());
+                metrics.published("PalisadeAddressSet", OperatorMetrics.Result.created);
+                setsCreated++;
+            }
+        }
+        // Every node, not only those recompiled: a rule set someone else edited is rewritten too.
+        for (RuleSetEncoder.EncodedNode n : encoded.values()) {
+            Write sent = inFlight.get(n.node());
+            Published mine = published.get(n.node());
+            String hash = sent != null ? sent.hash() : mine != null ? mine.hash() : null;
+            if (n.hash().equals(hash)) {
+                continue;
+            }
+            if (n.bytes() > MAX_RULESET_BYTES) {
+                // Outside the design (docs/design/ruleset-contract.md, "Sizes"): keep the last good one.
+                if (recompiled.containsKey(n.node())) {
                     metrics.published("PalisadeNodeRuleSet", OperatorMetrics.Result.too_large);
                     LOG.warn("rule set of node {} is {} bytes, over {}: not published", n.node(), n.bytes(), MAX_RULESET_BYTES);
-                    continue;
                 }
-                changed.add(n);
+                continue;
             }
-            // Writes of different nodes are independent: several in flight at once, results applied here.
-            List<Future<PalisadeNodeRuleSet>> writes = new ArrayList<>();
-            for (RuleSetEncoder.EncodedNode n : changed) {
-                Published mine = published.get(n.node());
-                long revision = Math.max(Math.max(mine == null ? 0 : mine.revision(), highestRevision.getOrDefault(n.node(), 0L)),
-                        cache.ruleSet(n.node()).map(r -> r.getSpec() == null ? 0 : r.getSpec().revision()).orElse(0L)) + 1;
-                highestRevision.merge(n.node(), revision, Math::max);
-                writes.add(writers.submit(() -> apply(PalisadeNodeRuleSet.of(n.spec(revision)))));
-            }
-            for (int i = 0; i < changed.size(); i++) {
-                RuleSetEncoder.EncodedNode n = changed.get(i);
-                boolean created = !published.containsKey(n.node());
-                PalisadeNodeRuleSet applied;
-                try {
-                    applied = writes.get(i).get();
-                } catch (ExecutionException ex) {
-                    // One node's failure does not hold back the others; the loop retries the pass.
-                    metrics.published("PalisadeNodeRuleSet", OperatorMetrics.Result.error);
-                    LOG.warn("cannot publish the rule set of node {}: {}", n.node(), ex.getCause().getMessage());
-                    failed++;
-                    continue;
-                } catch (InterruptedException ex) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while publishing", ex);
-                }
-                published.put(n.node(), new Published(n.hash(), applied.getSpec().revision()));
-                metrics.published("PalisadeNodeRuleSet",
-                        created ? OperatorMetrics.Result.created : OperatorMetrics.Result.updated);
-                metrics.rulesetWritten(n.bytes());
-                LOG.debug("published {} revision {} hash {} ({} bytes)", n.node(), applied.getSpec().revision(),
-                        n.summary().hash(), n.bytes());
-                written++;
-            }
-            Set<String> stale = new HashSet<>(published.keySet());
-            cache.ruleSets().forEach(r -> stale.add(r.getMetadata().getName()));
-            stale.removeAll(desired.nodes().keySet());
-            for (String node : stale) {
-                client.resources(PalisadeNodeRuleSet.class).withName(node).delete();
-                published.remove(node);
-                highestRevision.remove(node);
-                metrics.published("PalisadeNodeRuleSet", OperatorMetrics.Result.deleted);
-                deleted++;
-            }
-            Set<String> unreferenced = new HashSet<>(knownSets);
-            cache.addressSets().forEach(s -> unreferenced.add(s.getMetadata().getName()));
-            unreferenced.removeAll(desired.addressSets().keySet());
-            for (String name : unreferenced) {
-                client.resources(PalisadeAddressSet.class).withName(name).delete();
-                knownSets.remove(name);
-                metrics.published("PalisadeAddressSet", OperatorMetrics.Result.deleted);
-                setsDeleted++;
-            }
-            events = postEvents(snapshot);
-            lastPolicies = snapshot.policies();
-            lastNeeded = PolicyProgress.neededNodes(index);
+            send(n, sent, mine);
+            written++;
         }
-        int statuses = reportStatus();
-        return new Outcome(nodes, written, deleted, setsCreated, setsDeleted, statuses, events, failed, compileSeconds);
+        Set<String> stale = new HashSet<>(published.keySet());
+        cache.ruleSets().forEach(r -> stale.add(r.getMetadata().getName()));
+        stale.removeAll(encoded.keySet());
+        // A node gone while its write is in flight: deleted by a pass after the write returns.
+        stale.removeAll(inFlight.keySet());
+        for (String node : stale) {
+            client.resources(PalisadeNodeRuleSet.class).withName(node).delete();
+            published.remove(node);
+            highestRevision.remove(node);
+            metrics.published("PalisadeNodeRuleSet", OperatorMetrics.Result.deleted);
+            deleted++;
+        }
+        Set<String> unreferenced = new HashSet<>();
+        if (inFlight.isEmpty()) {
+            unreferenced.addAll(knownSets);
+            cache.addressSets().forEach(s -> unreferenced.add(s.getMetadata().getName()));
+            encoded.values().forEach(n -> unreferenced.removeAll(n.addressSets()));
+        }
+        for (String name : unreferenced) {
+            client.resources(PalisadeAddressSet.class).withName(name).delete();
+            knownSets.remove(name);
+            metrics.published("PalisadeAddressSet", OperatorMetrics.Result.deleted);
+            setsDeleted++;
+        }
+        if (!policiesChanged.isEmpty()) {
+            events = postEvents(policyMeta);
+            // Programmed again from the revisions published from now on (filled in when status is next computed).
+            policiesChanged.forEach(programmedFrom::remove);
+        }
+        int statuses = 0;
+        boolean deferred = false;
+        if (status && System.nanoTime() - lastStatusNanos >= (pods ? STATUS_INTERVAL_NANOS : 0)) {
+            statuses = reportStatus();
+            lastStatusNanos = System.nanoTime();
+        } else {
+            deferred = true;
+        }
+        return new Outcome(changes, recompiled.size(), encoded.size(), written, deleted, setsCreated, setsDeleted,
+                statuses, events, failed, compileSeconds, deferred);
+    }
+
+    /** Sends a node's rule set with the next revision, after the node's write in flight if there is one. */
+    private void send(RuleSetEncoder.EncodedNode n, Write before, Published mine) {
+        long revision = Math.max(Math.max(mine == null ? 0 : mine.revision(), highestRevision.getOrDefault(n.node(), 0L)),
+                cache.ruleSet(n.node()).map(r -> r.getSpec() == null ? 0 : r.getSpec().revision()).orElse(0L)) + 1;
+        highestRevision.merge(n.node(), revision, Math::max);
+        CompletableFuture<?> previous = before == null ? CompletableFuture.completedFuture(null) : before.result();
+        CompletableFuture<PalisadeNodeRuleSet> result = previous
+                .handle((r, t) -> null) // its outcome is collected on its own; only its order matters here
+                .thenApplyAsync(x -> apply(PalisadeNodeRuleSet.of(n.spec(revision))), writers);
+        result.whenComplete((r, t) -> onWritten.run());
+        inFlight.put(n.node(), new Write(n.hash(), revision, n.bytes(), mine == null && before == null, result));
+    }
+
+    /** The outcomes of the writes that returned since the last pass; returns how many failed. */
+    private int collectWrites() {
+        int failed = 0;
+        for (var it = inFlight.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            Write w = e.getValue();
+            if (!w.result().isDone()) {
+                continue;
+            }
+            it.remove();
+            try {
+                PalisadeNodeRuleSet applied = w.result().join();
+                published.put(e.getKey(), new Published(w.hash(), applied.getSpec().revision()));
+                metrics.published("PalisadeNodeRuleSet", w.created() ? OperatorMetrics.Result.created : OperatorMetrics.Result.updated);
+                metrics.rulesetWritten(w.bytes());
+                LOG.debug("published {} revision {} hash {} ({} bytes)", e.getKey(), w.revision(), w.hash(), w.bytes());
+            } catch (CompletionException | CancellationException ex) {
+                // One node's failure does not hold back the others; the loop retries from the cluster's state.
+                metrics.published("PalisadeNodeRuleSet", OperatorMetrics.Result.error);
+                LOG.warn("cannot publish the rule set of node {}: {}", e.getKey(),
+                        ex.getCause() == null ? ex.toString() : ex.getCause().getMessage());
+                failed++;
+            }
+        }
+        return failed;
     }
 
     private <T extends io.fabric8.kubernetes.api.model.HasMetadata> T apply(T resource) {
         return client.resource(resource).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
     }
 
-    /** Writes the PalisadePolicyStatus of every policy whose figures changed; deletes those of deleted policies. */
+    /**
+     * Writes, in the background, the PalisadePolicyStatus of every policy whose figures changed (one
+     * write per policy at a time); deletes those of deleted policies. Returns the writes started.
+     */
     private int reportStatus() {
-        Map<String, String> hashes = new HashMap<>();
-        published.forEach((node, p) -> hashes.put(node, p.hash()));
-        Map<String, String> applied = new HashMap<>();
+        SortedMap<String, SortedSet<String>> needed = PolicyProgress.neededNodes(compiler.index());
+        programmedFrom.keySet().retainAll(needed.keySet());
+        needed.forEach((policy, nodes) -> {
+            Map<String, Long> from = programmedFrom.computeIfAbsent(policy, k -> new HashMap<>());
+            from.keySet().retainAll(nodes);
+            for (String node : nodes) {
+                Published p = published.get(node);
+                if (p != null) {
+                    from.putIfAbsent(node, p.revision());
+                }
+            }
+        });
+        Map<String, Long> applied = new HashMap<>();
         for (PalisadeNodeRuleSet rs : cache.ruleSets()) {
-            if (rs.getStatus() != null && rs.getStatus().appliedHash() != null) {
-                applied.put(rs.getMetadata().getName(), rs.getStatus().appliedHash());
+            if (rs.getStatus() != null && rs.getStatus().appliedRevision() != null) {
+                applied.put(rs.getMetadata().getName(), rs.getStatus().appliedRevision());
             }
         }
         Map<String, PolicyProgress.Facts> facts = new HashMap<>();
-        lastPolicies.forEach((key, meta) -> facts.put(key, new PolicyProgress.Facts(meta.generation(),
+        policyMeta.forEach((key, meta) -> facts.put(key, new PolicyProgress.Facts(meta.generation(),
                 meta.diagnostics().stream().map(Reconciler::problem).toList())));
-        SortedMap<String, PolicyStatusStatus> wanted = PolicyProgress.of(lastNeeded, facts, hashes, applied);
+        SortedMap<String, PolicyStatusStatus> wanted = PolicyProgress.of(needed, facts, programmedFrom, applied);
         int writes = 0;
-        List<String> keys = new ArrayList<>();
-        List<Future<?>> pending = new ArrayList<>();
         for (var e : wanted.entrySet()) {
             String[] nsName = e.getKey().split("/", 2);
             var current = cache.policyStatus(nsName[0], nsName[1]);
-            if (current.isPresent() && e.getValue().equals(current.get().getStatus())) {
+            if (current.isPresent() && e.getValue().equals(current.get().getStatus())
+                    || !statusesInFlight.add(e.getKey())) {
                 continue;
             }
-            ClusterCache.PolicyMeta meta = lastPolicies.get(e.getKey());
-            keys.add(e.getKey());
-            pending.add(writers.submit(() -> writeStatus(nsName[0], nsName[1], e.getValue(), meta, current.isEmpty())));
-        }
-        for (int i = 0; i < pending.size(); i++) {
-            try {
-                pending.get(i).get();
-                metrics.statusWritten(true);
-                writes++;
-            } catch (ExecutionException ex) {
-                // The namespace may be going away; the next pass tries again.
-                metrics.statusWritten(false);
-                LOG.warn("cannot write PalisadePolicyStatus {}: {}", keys.get(i), ex.getCause().getMessage());
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while writing status", ex);
-            }
+            ClusterCache.PolicyMeta meta = policyMeta.get(e.getKey());
+            statusWriters.submit(() -> {
+                try {
+                    writeStatus(nsName[0], nsName[1], e.getValue(), meta, current.isEmpty());
+                    metrics.statusWritten(true);
+                } catch (RuntimeException ex) {
+                    // The namespace may be going away; the next status pass tries again.
+                    metrics.statusWritten(false);
+                    LOG.warn("cannot write PalisadePolicyStatus {}: {}", e.getKey(), ex.getMessage());
+                } finally {
+                    statusesInFlight.remove(e.getKey());
+                }
+            });
+            writes++;
         }
         for (PalisadePolicyStatus s : cache.policyStatuses()) {
             String key = s.getMetadata().getNamespace() + "/" + s.getMetadata().getName();
-            if (!wanted.containsKey(key)) {
-                client.resource(s).delete();
+            if (!wanted.containsKey(key) && statusesInFlight.add(key)) {
+                statusWriters.submit(() -> {
+                    try {
+                        client.resource(s).delete();
+                    } catch (RuntimeException ex) {
+                        LOG.warn("cannot delete PalisadePolicyStatus {}: {}", key, ex.getMessage());
+                    } finally {
+                        statusesInFlight.remove(key);
+                    }
+                });
                 writes++;
             }
         }
@@ -315,9 +412,9 @@ final class Reconciler {
     }
 
     /** A core/v1 Warning Event per diagnostic, once per policy generation (and per leader). */
-    private int postEvents(ClusterCache.Snapshot snapshot) {
+    private int postEvents(Map<String, ClusterCache.PolicyMeta> policies) {
         int posted = 0;
-        for (var e : snapshot.policies().entrySet()) {
+        for (var e : policies.entrySet()) {
             ClusterCache.PolicyMeta meta = e.getValue();
             for (Diagnostic d : meta.diagnostics()) {
                 String key = meta.uid() + "/" + meta.generation() + "/" + d;
@@ -366,6 +463,7 @@ final class Reconciler {
 
     void close() {
         writers.shutdownNow();
+        statusWriters.shutdownNow();
     }
 
     /** Nodes with a published rule set and their hashes (for tests and the INFO line). */

@@ -14,14 +14,19 @@ import java.util.Set;
 /**
  * The single thread that turns events into syncs. Informer handlers only mark it dirty; it waits until
  * no event has come for {@code quiet} (or {@code maxDelay} has passed since the first unhandled one),
- * then runs one {@link Reconciler} pass over the whole state. A burst of ten thousand pod events is one
- * compile. It runs passes only while this replica leads and every informer has synced; a failed pass
- * is logged once, counted, and retried from scratch with exponential backoff.
+ * then runs one {@link Reconciler} pass over what changed. A burst of ten thousand pod events is one
+ * pass. Policy, namespace and node changes go first: they wait only {@link #URGENT_QUIET_NANOS} (a
+ * multi-document apply arrives as one burst), and their pass leaves pending pod changes for the next
+ * one, so a policy never waits for pod churn to settle. It runs passes only while this replica leads
+ * and every informer has synced; a failed pass is logged once, counted, and retried from scratch with
+ * exponential backoff.
  */
 public final class SyncLoop implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SyncLoop.class);
     private static final long MAX_BACKOFF_MS = 30_000;
+    /** How long a policy, namespace or node change waits for more of its kind. */
+    static final long URGENT_QUIET_NANOS = 5_000_000L;
 
     private final ClusterCache cache;
     private final Reconciler reconciler;
@@ -32,6 +37,9 @@ public final class SyncLoop implements AutoCloseable {
 
     private final Object lock = new Object();
     private boolean inputDirty;
+    private boolean urgentDirty;
+    private long urgentFirstNanos;
+    private long urgentLastNanos;
     private boolean ownDirty;
     private boolean adopt;
     private final Set<String> changedRuleSets = new HashSet<>();
@@ -43,7 +51,7 @@ public final class SyncLoop implements AutoCloseable {
     public SyncLoop(KubernetesClient client, ClusterCache cache, RuleSetEncoder encoder, OperatorMetrics metrics,
                     String identity, Duration quiet, Duration maxDelay) {
         this.cache = cache;
-        this.reconciler = new Reconciler(client, cache, encoder, metrics, identity);
+        this.reconciler = new Reconciler(client, cache, encoder, metrics, identity, () -> ownChanged(null));
         this.metrics = metrics;
         this.quietNanos = quiet.toNanos();
         this.maxDelayNanos = maxDelay.toNanos();
@@ -56,10 +64,20 @@ public final class SyncLoop implements AutoCloseable {
     }
 
     /** A namespace, node, pod or policy changed. */
-    public void inputChanged() {
+    public void inputChanged(ClusterCache.Input kind) {
         synchronized (lock) {
-            dirty();
-            inputDirty = true;
+            if (kind == ClusterCache.Input.pods) {
+                dirty();
+                inputDirty = true;
+            } else {
+                long now = System.nanoTime();
+                if (!urgentDirty) {
+                    urgentFirstNanos = now;
+                }
+                urgentDirty = true;
+                urgentLastNanos = now;
+                lock.notifyAll();
+            }
         }
     }
 
@@ -106,25 +124,25 @@ public final class SyncLoop implements AutoCloseable {
         lock.notifyAll();
     }
 
+    private boolean anyDirty() {
+        return inputDirty || urgentDirty || ownDirty || adopt;
+    }
+
     private void run() {
         long backoffMs = 100;
         while (running) {
-            boolean compile;
             boolean adopting;
+            boolean whole;
             Set<String> changed;
             double lagSeconds;
             try {
                 synchronized (lock) {
-                    while (running && !(leader && (inputDirty || ownDirty || adopt) && cache.synced())) {
+                    while (running && !(leader && anyDirty() && cache.synced())) {
                         metrics.informers(cache.syncState());
                         lock.wait(200);
                     }
-                    while (running) {
-                        long now = System.nanoTime();
-                        long wait = Math.min(lastEventNanos + quietNanos - now, firstDirtyNanos + maxDelayNanos - now);
-                        if (wait <= 0) {
-                            break;
-                        }
+                    long wait;
+                    while (running && (wait = untilDue(System.nanoTime())) > 0) {
                         lock.wait(Math.max(1, wait / 1_000_000), (int) (wait % 1_000_000));
                     }
                     if (!running) {
@@ -133,14 +151,21 @@ public final class SyncLoop implements AutoCloseable {
                     if (!leader) {
                         continue;
                     }
-                    compile = inputDirty;
+                    long now = System.nanoTime();
+                    // Pod changes (and everything else) when their own delay is up; else the urgent ones alone.
+                    whole = adopt || (inputDirty || ownDirty) && untilWholeDue(now) <= 0;
                     adopting = adopt;
                     changed = new HashSet<>(changedRuleSets);
-                    lagSeconds = (System.nanoTime() - firstDirtyNanos) / 1e9;
-                    inputDirty = false;
-                    ownDirty = false;
-                    adopt = false;
-                    changedRuleSets.clear();
+                    long first = whole && urgentDirty ? Math.min(firstDirtyNanos, urgentFirstNanos)
+                            : whole ? firstDirtyNanos : urgentFirstNanos;
+                    lagSeconds = (now - first) / 1e9;
+                    urgentDirty = false;
+                    if (whole) {
+                        inputDirty = false;
+                        ownDirty = false;
+                        adopt = false;
+                        changedRuleSets.clear();
+                    }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -152,23 +177,31 @@ public final class SyncLoop implements AutoCloseable {
             try {
                 if (adopting) {
                     reconciler.adoptCache();
-                    compile = true;
                 }
                 for (String node : changed) {
-                    compile |= reconciler.ruleSetChanged(node);
+                    reconciler.ruleSetChanged(node);
                 }
-                Reconciler.Outcome o = reconciler.pass(compile);
+                Reconciler.Outcome o = reconciler.pass(whole, whole);
                 if (o.failed() > 0) {
                     throw new IllegalStateException(o.failed() + " rule sets could not be published");
                 }
                 metrics.sync(true);
                 backoffMs = 100;
+                if (o.statusDeferred()) {
+                    synchronized (lock) {
+                        // Status is due after this burst: a pass without changes computes it.
+                        dirty();
+                        ownDirty = true;
+                    }
+                }
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                if (compile || o.written() + o.deleted() + o.statuses() + o.events() > 0) {
-                    LOG.info("sync: {} nodes, {} rule sets written, {} deleted, {} address sets created, {} deleted, "
-                                    + "{} policy statuses, {} events; compile {} s, total {} s, lag {} s",
-                            o.nodes(), o.written(), o.deleted(), o.setsCreated(), o.setsDeleted(), o.statuses(),
-                            o.events(), String.format("%.3f", o.compileSeconds()), String.format("%.3f", seconds),
+                if (o.changes() > 0 || o.written() + o.deleted() + o.statuses() + o.events() > 0) {
+                    LOG.info("sync: {} changes{}, {} of {} nodes recompiled, {} rule sets written, {} deleted, "
+                                    + "{} address sets created, {} deleted, {} policy statuses, {} events; "
+                                    + "compile {} s, total {} s, lag {} s",
+                            o.changes(), whole ? "" : " (policies first)", o.recompiled(), o.nodes(), o.written(),
+                            o.deleted(), o.setsCreated(), o.setsDeleted(), o.statuses(), o.events(),
+                            String.format("%.3f", o.compileSeconds()), String.format("%.3f", seconds),
                             String.format("%.3f", lagSeconds));
                 }
             } catch (RuntimeException e) {
@@ -184,6 +217,22 @@ public final class SyncLoop implements AutoCloseable {
                 backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
             }
         }
+    }
+
+    /** Nanoseconds until a pass is due (zero or less: now). */
+    private long untilDue(long now) {
+        long wait = Long.MAX_VALUE;
+        if (urgentDirty) {
+            wait = urgentLastNanos + URGENT_QUIET_NANOS - now;
+        }
+        if (inputDirty || ownDirty || adopt) {
+            wait = Math.min(wait, untilWholeDue(now));
+        }
+        return wait;
+    }
+
+    private long untilWholeDue(long now) {
+        return Math.min(lastEventNanos + quietNanos - now, firstDirtyNanos + maxDelayNanos - now);
     }
 
     private void sleep(long ms) {

@@ -1,5 +1,6 @@
 package dev.palisade.operator.watch;
 
+import dev.palisade.compiler.IncrementalCompiler;
 import dev.palisade.manifest.Diagnostic;
 import dev.palisade.manifest.Projected;
 import dev.palisade.manifest.Projection;
@@ -21,10 +22,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -32,8 +37,9 @@ import java.util.function.Function;
 /**
  * The operator's view of the cluster: one informer per kind it reads, each event projected at once
  * into the compiler's records (so the compiler never sees fabric8 types and the cache holds small
- * values), plus informers on the operator's own resources. Handlers only update maps and call the
- * listeners, which mark the sync loop dirty; the loop recomputes from {@link #snapshot()}.
+ * values), plus informers on the operator's own resources. Handlers only update maps, note the key
+ * as changed and call the listeners, which mark the sync loop dirty; the loop takes the changes
+ * since its last pass with {@link #takeChanges} (or everything with {@link #snapshot()}).
  *
  * <p>Informers run on every replica, leader or not, so a replica that takes over has warm caches.
  */
@@ -54,8 +60,11 @@ public final class ClusterCache implements AutoCloseable {
     public record Snapshot(Cluster cluster, Map<String, PolicyMeta> policies) {
     }
 
+    /** The kinds the compiler reads; a change to pods is the common, least urgent one. */
+    public enum Input { namespaces, nodes, pods, networkpolicies }
+
     private final KubernetesClient client;
-    private final Runnable onInput;
+    private final Consumer<Input> onInput;
     private final Consumer<String> onOwn;
 
     private final Map<String, Namespace> namespaces = new ConcurrentHashMap<>();
@@ -63,6 +72,8 @@ public final class ClusterCache implements AutoCloseable {
     private final Map<String, Pod> pods = new ConcurrentHashMap<>();
     private final Map<String, NetworkPolicy> policies = new ConcurrentHashMap<>();
     private final Map<String, PolicyMeta> policyMeta = new ConcurrentHashMap<>();
+    /** Keys changed since the loop last took them, per kind; noted after the map is updated. */
+    private final Map<Input, Set<String>> changed = new EnumMap<>(Input.class);
 
     private final Map<String, SharedIndexInformer<?>> informers = new LinkedHashMap<>();
     private SharedIndexInformer<PalisadeNodeRuleSet> ruleSets;
@@ -70,15 +81,18 @@ public final class ClusterCache implements AutoCloseable {
     private SharedIndexInformer<PalisadePolicyStatus> policyStatuses;
 
     /**
-     * @param onInput called after any change to namespaces, nodes, pods or policies
+     * @param onInput called after any change to namespaces, nodes, pods or policies, with the kind
      * @param onOwn   called after a change to the operator's own resources, with the name of the
      *                PalisadeNodeRuleSet that changed (an agent's status, or a write that was not ours)
      *                or null for the other kinds
      */
-    public ClusterCache(KubernetesClient client, Runnable onInput, Consumer<String> onOwn) {
+    public ClusterCache(KubernetesClient client, Consumer<Input> onInput, Consumer<String> onOwn) {
         this.client = client;
         this.onInput = onInput;
         this.onOwn = onOwn;
+        for (Input kind : Input.values()) {
+            changed.put(kind, ConcurrentHashMap.newKeySet());
+        }
     }
 
     public void start() {
@@ -86,11 +100,11 @@ public final class ClusterCache implements AutoCloseable {
         // The projected records are the cache; the informer keeps only each pod's key and resourceVersion.
         podInformer.itemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
                 io.fabric8.kubernetes.api.model.Pod.class, client.getKubernetesSerialization()));
-        input("pods", podInformer, Projection::pod, pods, null);
-        input("namespaces", client.namespaces().withLimit(LIST_LIMIT).runnableInformer(0), Projection::namespace,
+        input(Input.pods, podInformer, Projection::pod, pods, null);
+        input(Input.namespaces, client.namespaces().withLimit(LIST_LIMIT).runnableInformer(0), Projection::namespace,
                 namespaces, null);
-        input("nodes", client.nodes().withLimit(LIST_LIMIT).runnableInformer(0), Projection::node, nodes, null);
-        input("networkpolicies", client.network().v1().networkPolicies().inAnyNamespace().withLimit(LIST_LIMIT)
+        input(Input.nodes, client.nodes().withLimit(LIST_LIMIT).runnableInformer(0), Projection::node, nodes, null);
+        input(Input.networkpolicies, client.network().v1().networkPolicies().inAnyNamespace().withLimit(LIST_LIMIT)
                 .runnableInformer(0), Projection::networkPolicy, policies, policyMeta);
 
         ruleSets = client.resources(PalisadeNodeRuleSet.class).withLimit(LIST_LIMIT).runnableInformer(0);
@@ -154,7 +168,7 @@ public final class ClusterCache implements AutoCloseable {
         informers.put(name, informer);
     }
 
-    private <T extends HasMetadata, R> void input(String name, SharedIndexInformer<T> informer,
+    private <T extends HasMetadata, R> void input(Input kind, SharedIndexInformer<T> informer,
                                                   Function<T, Projected<R>> project, Map<String, R> into,
                                                   Map<String, PolicyMeta> meta) {
         informer.addEventHandler(new ResourceEventHandler<T>() {
@@ -175,7 +189,8 @@ public final class ClusterCache implements AutoCloseable {
                 if (meta != null) {
                     meta.remove(key);
                 }
-                onInput.run();
+                changed.get(kind).add(key);
+                onInput.accept(kind);
             }
 
             private void put(T obj) {
@@ -185,7 +200,7 @@ public final class ClusterCache implements AutoCloseable {
                     into.put(key, p.value().get());
                 } else {
                     // The API server validated it, so this is a field the projection is stricter about.
-                    LOG.warn("{} {} cannot be used: {}", name, key, p.diagnostics());
+                    LOG.warn("{} {} cannot be used: {}", kind, key, p.diagnostics());
                     into.remove(key);
                 }
                 if (meta != null) {
@@ -193,10 +208,11 @@ public final class ClusterCache implements AutoCloseable {
                     meta.put(key, new PolicyMeta(obj.getMetadata().getUid(), generation == null ? 0 : generation,
                             obj.getMetadata().getResourceVersion(), p.diagnostics()));
                 }
-                onInput.run();
+                changed.get(kind).add(key);
+                onInput.accept(kind);
             }
         });
-        informers.put(name, informer);
+        informers.put(kind.name(), informer);
     }
 
     /** Whether every informer has listed once; the loop computes nothing before (a partial view would delete). */
@@ -211,10 +227,47 @@ public final class ClusterCache implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Everything, and forgets the changes noted so far (the snapshot includes them). A change that
+     * races with it is noted again and taken by the next {@link #takeChanges}, which is harmless:
+     * applying an object's current state twice changes nothing.
+     */
     public Snapshot snapshot() {
+        changed.values().forEach(Set::clear);
         Cluster cluster = new Cluster(new ArrayList<>(namespaces.values()), new ArrayList<>(nodes.values()),
                 new ArrayList<>(pods.values()), new ArrayList<>(policies.values()));
         return new Snapshot(cluster, Map.copyOf(policyMeta));
+    }
+
+    /**
+     * The objects changed since the last call (or {@link #snapshot()}), each in its current state or
+     * absent when deleted; pods only when {@code pods} (they can wait while policy changes go first).
+     * A key is forgotten before its state is read, so a change racing with this call is taken now or
+     * next time, never lost.
+     */
+    public IncrementalCompiler.Delta takeChanges(boolean pods) {
+        return new IncrementalCompiler.Delta(take(Input.namespaces, namespaces), take(Input.nodes, nodes),
+                take(Input.networkpolicies, policies), pods ? take(Input.pods, this.pods) : new TreeMap<>());
+    }
+
+    private <T> SortedMap<String, Optional<T>> take(Input kind, Map<String, T> from) {
+        SortedMap<String, Optional<T>> out = new TreeMap<>();
+        Set<String> keys = changed.get(kind);
+        for (String key : List.copyOf(keys)) {
+            keys.remove(key);
+            out.put(key, Optional.ofNullable(from.get(key)));
+        }
+        return out;
+    }
+
+    /** Whether changes of this kind are waiting to be taken. */
+    public boolean hasChanges(Input kind) {
+        return !changed.get(kind).isEmpty();
+    }
+
+    /** What the status and events need of every policy, now. */
+    public Map<String, PolicyMeta> policyMeta() {
+        return Map.copyOf(policyMeta);
     }
 
     /** A rule set as the cache keeps it: spec.node, spec.hash, spec.revision and status only. */

@@ -39,23 +39,25 @@ class PolicyProgressTest {
     }
 
     @Test
-    void programmedCountsNodesWhoseAgentAppliedTheCurrentHash() {
+    void programmedCountsNodesWhoseAgentAppliedARevisionWithThePolicyAsItIsNow() {
         var needed = PolicyProgress.neededNodes(INDEX);
         var facts = Map.of("prod/deny-web", new PolicyProgress.Facts(7, List.of("spec.ingress[0]: x")));
-        Map<String, String> published = Map.of("n1", "h1", "n2", "h2", "n3", "h3");
-        PolicyStatusStatus none = PolicyProgress.of(needed, facts, published, Map.of()).get("prod/deny-web");
+        var from = Map.of("prod/deny-web", Map.of("n1", 4L, "n2", 9L));
+        PolicyStatusStatus none = PolicyProgress.of(needed, facts, from, Map.of()).get("prod/deny-web");
         assertEquals(new PolicyStatusStatus("0/2", 2, 0, 7, 1, List.of("spec.ingress[0]: x")), none);
-        PolicyStatusStatus stale = PolicyProgress.of(needed, facts, published, Map.of("n1", "h1", "n2", "old", "n3", "h3"))
+        PolicyStatusStatus stale = PolicyProgress.of(needed, facts, from, Map.of("n1", 4L, "n2", 8L, "n3", 20L))
                 .get("prod/deny-web");
         assertEquals("1/2", stale.programmed());
-        PolicyStatusStatus all = PolicyProgress.of(needed, facts, published, Map.of("n1", "h1", "n2", "h2")).get("prod/deny-web");
+        // Newer revisions (pod churn since) still carry the policy.
+        PolicyStatusStatus all = PolicyProgress.of(needed, facts, from, Map.of("n1", 6L, "n2", 9L)).get("prod/deny-web");
         assertEquals("2/2", all.programmed());
     }
 
     @Test
     void nodesWithoutARuleSetAreNotCounted() {
         SortedSet<String> nodes = new TreeSet<>(Set.of("n1", "gone"));
-        var s = PolicyProgress.of(Map.of("prod/p", nodes), Map.of(), Map.of("n1", "h1"), Map.of("n1", "h1")).get("prod/p");
+        var s = PolicyProgress.of(Map.of("prod/p", nodes), Map.of(), Map.of("prod/p", Map.of("n1", 1L)), Map.of("n1", 1L))
+                .get("prod/p");
         assertEquals("1/1", s.programmed());
     }
 }
