@@ -71,7 +71,7 @@ public final class AgentMain {
         Optional<CniPlane> cni = config.cni().map(c -> new CniPlane(c, config.node(), config.clusterCidrs(),
                 new RouteTable(config.netns()), metrics));
         SyncLoop loop = new SyncLoop(new SyncLoop.Settings(config.node(), config.pendingGuard(), config.pendingCidrs(),
-                config.verifyInterval(), config.fullVerifyInterval(), config.backoff(), config.netns()), kernel,
+                config.verifyInterval(), config.fullVerifyInterval(), config.backoff(), config.netns(), true), kernel,
                 SyncLoop::kernelGeneration, Conntrack.KERNEL, cni, inputs, metrics, status);
         RuleSetWatch ruleSets = new RuleSetWatch(client, config.node(), inputs, metrics, config.backoff(), status);
         NodeWatch nodes = new NodeWatch(client, config.node(), config.cni().isPresent(), inputs);

@@ -49,11 +49,21 @@ public final class SyncLoop implements AutoCloseable {
     private static final int LARGE_TABLE = 20_000;
 
     /** What the loop needs of the agent's configuration. */
+    /**
+     * What the loop needs of the agent's configuration. {@code hearCommits}: verify at once after any
+     * nftables commit in the namespace that is not the agent's own ({@link RulesetEvents}), not only
+     * every {@code verifyInterval}.
+     */
     public record Settings(String node, boolean guard, List<Cidr> pendingCidrs, Duration verifyInterval,
-                           Duration fullVerifyInterval, Backoff backoff, Optional<String> netns) {
+                           Duration fullVerifyInterval, Backoff backoff, Optional<String> netns, boolean hearCommits) {
         public Settings {
             Objects.requireNonNull(node, "node");
             pendingCidrs = List.copyOf(pendingCidrs);
+        }
+
+        public Settings(String node, boolean guard, List<Cidr> pendingCidrs, Duration verifyInterval,
+                        Duration fullVerifyInterval, Backoff backoff, Optional<String> netns) {
+            this(node, guard, pendingCidrs, verifyInterval, fullVerifyInterval, backoff, netns, false);
         }
     }
 
@@ -81,6 +91,9 @@ public final class SyncLoop implements AutoCloseable {
     private volatile boolean fatal;
     private volatile long heartbeat = System.nanoTime();
     private volatile boolean cniConfigured;
+    /** Set by the events thread when it heard a commit that may not be ours: verify at the next pass. */
+    private final java.util.concurrent.atomic.AtomicBoolean commitHeard = new java.util.concurrent.atomic.AtomicBoolean();
+    private RulesetEvents events;
 
     // confined to the loop's thread
     private TableSync sync;
@@ -159,6 +172,9 @@ public final class SyncLoop implements AutoCloseable {
             return;
         }
         sync = new TableSync(nft);
+        if (settings.hearCommits()) {
+            hearCommits();
+        }
         LOG.info("sync loop for node {} started{}", settings.node(),
                 settings.netns().map(n -> " in network namespace " + n).orElse(""));
         try {
@@ -177,7 +193,34 @@ public final class SyncLoop implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            if (events != null) {
+                events.close();
+            }
             nft.close(); // the tables stay in the kernel and keep enforcing
+        }
+    }
+
+    /**
+     * Subscribes to the namespace's nftables commits. The kernel names the committing thread; a commit
+     * by another one (a hand flush, another program) asks for a verification at once, so a table
+     * changed by hand is repaired in milliseconds rather than at the next tick. The verification
+     * itself reads the generation first and skips the read-back when it is still the one of the
+     * agent's own last commit, so a commit that only looks foreign (the agent in a pid namespace of
+     * its own, where the kernel's thread ids are not its) costs a netlink query. Without the
+     * subscription the periodic verification remains.
+     */
+    private void hearCommits() {
+        long self = RulesetEvents.kernelThreadId();
+        try {
+            events = new RulesetEvents(settings.netns(), (generation, pid, process) -> {
+                if (pid != self || pid < 0) {
+                    commitHeard.set(true);
+                    inputs.nudge();
+                }
+            }).start();
+        } catch (RuntimeException | Error e) {
+            LOG.warn("cannot hear nftables commits ({}); a table changed by hand is repaired at the next verification, "
+                    + "every {} s", e.getMessage(), settings.verifyInterval().toSeconds());
         }
     }
 
@@ -232,7 +275,7 @@ public final class SyncLoop implements AutoCloseable {
         if (!firstFullApply.isDone()) {
             return;
         }
-        boolean verifyDue = now >= nextVerify;
+        boolean verifyDue = now >= nextVerify | commitHeard.getAndSet(false);
         if (cni.isPresent()) {
             Map<String, NodeNetwork> n = nodes.orElse(Map.of());
             if (verifyDue || !cniInPlace || !n.equals(cniNodes)) {

@@ -1,0 +1,107 @@
+package dev.palisade.agent.e2e;
+
+import dev.palisade.agent.cni.NodeNetwork;
+import dev.palisade.agent.sync.Conntrack;
+import dev.palisade.agent.sync.Inputs;
+import dev.palisade.agent.sync.RuleSetRevision;
+import dev.palisade.agent.sync.SyncLoop;
+import dev.palisade.agent.telemetry.AgentMetrics;
+import dev.palisade.dataplane.kernel.LibNftables;
+import dev.palisade.dataplane.sync.Backoff;
+import dev.palisade.model.Cidr;
+import dev.palisade.model.IpAddress;
+import dev.palisade.ruleset.DirectionRules;
+import dev.palisade.ruleset.NodeRuleSet;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A table changed by hand is repaired at once, not at the next verification: the sync loop hears
+ * the foreign nftables commit (RulesetEvents) and verifies. The verification interval here is an
+ * hour, so only hearing the commit can explain a repair within seconds; the control without the
+ * subscription shows the table staying broken.
+ */
+class HandEditRepairKernelTest {
+
+    private String netns;
+    private SyncLoop loop;
+
+    @BeforeEach
+    void up() {
+        Sh.requireRoot();
+        byte[] b = new byte[3];
+        new SecureRandom().nextBytes(b);
+        netns = "pahe" + HexFormat.of().formatHex(b);
+        Sh.run(List.of("ip", "netns", "add", netns)).orThrow();
+    }
+
+    @AfterEach
+    void down() {
+        if (loop != null) {
+            loop.close();
+        }
+        Sh.run(List.of("ip", "netns", "delete", netns));
+    }
+
+    private AgentMetrics start(boolean hearCommits) throws Exception {
+        TreeSet<IpAddress> pods = new TreeSet<>(List.of(IpAddress.parse("10.244.1.5")));
+        Inputs inputs = new Inputs();
+        inputs.nodes(Map.of("n1", new NodeNetwork("n1", List.of(Cidr.parse("10.244.1.0/24")),
+                List.of(IpAddress.parse("10.0.0.1")))));
+        inputs.ruleSet(new RuleSetRevision(1, "h1", new NodeRuleSet("n1", pods, new DirectionRules(pods, List.of()),
+                DirectionRules.NONE)));
+        AgentMetrics metrics = new AgentMetrics();
+        loop = new SyncLoop(new SyncLoop.Settings("n1", true, List.of(), Duration.ofHours(1), Duration.ofHours(1),
+                Backoff.DEFAULT, Optional.of(netns), hearCommits), LibNftables::open, SyncLoop::kernelGeneration,
+                Conntrack.KERNEL, Optional.empty(), inputs, metrics, (r, e) -> { });
+        loop.start();
+        loop.firstFullApply().get(20, TimeUnit.SECONDS);
+        return metrics;
+    }
+
+    private String listing() {
+        return Sh.inNetns(netns, "nft", "list", "table", "inet", "palisade").out();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"flush table inet palisade", "delete table inet palisade",
+            "flush chain inet palisade ingress4", "delete element inet palisade in_iso4 { 10.244.1.5 }"})
+    void aHandEditIsRepairedWithinASecond(String edit) throws Exception {
+        AgentMetrics metrics = start(true);
+        String before = listing();
+        Thread.sleep(300); // the agent's own commit was heard and found to be its own
+        assertEquals(0.0, metrics.driftRepairCount(), "the agent's own commit is not drift");
+        long t0 = System.nanoTime();
+        Sh.inNetns(netns, ("nft " + edit).split(" ")).orThrow();
+        ApiServer.eventually(Duration.ofSeconds(5), () -> metrics.driftRepairCount() >= 1, metrics::text);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        System.out.println("hand edit \"" + edit + "\" repaired " + ms + " ms after it");
+        assertTrue(ms < 1000, "repaired " + ms + " ms after the hand edit");
+        assertEquals(before, listing());
+    }
+
+    @ParameterizedTest(name = "control: {0}, not listening")
+    @ValueSource(strings = {"flush table inet palisade"})
+    void controlWithoutTheSubscriptionTheEditStaysUntilTheNextVerification(String edit) throws Exception {
+        AgentMetrics metrics = start(false);
+        String before = listing();
+        Sh.inNetns(netns, ("nft " + edit).split(" ")).orThrow();
+        Thread.sleep(2000);
+        assertEquals(0.0, metrics.driftRepairCount());
+        assertTrue(!listing().equals(before), "the flushed table stayed flushed");
+    }
+}
