@@ -187,6 +187,20 @@ class RevocationKernelTest {
             reader.start();
         }
 
+        /** Waits (python and ip netns exec start slowly on a loaded machine) until the first line came. */
+        Held awaitFirstLine() {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (lines.get() == 0 && process.isAlive() && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            return this;
+        }
+
         /** Lines keep arriving: at least five more within a second. */
         boolean flowing() {
             long before = lines.get();
@@ -265,6 +279,9 @@ class RevocationKernelTest {
         Held backend = new Held("backend", "echo");
         Held stream = new Held("php", "stream");
         try {
+            php.awaitFirstLine();
+            backend.awaitFirstLine();
+            stream.awaitFirstLine();
             assertTrue(php.flowing() && backend.flowing() && stream.flowing(), () -> "the connections flow before the "
                     + "change: php " + php + "; backend " + backend + "; stream " + stream);
             long t0 = System.nanoTime();
@@ -311,6 +328,7 @@ class RevocationKernelTest {
         loop = start(inputs, blind, metrics);
         Held php = new Held("php", "echo");
         try {
+            php.awaitFirstLine();
             assertTrue(php.flowing(), () -> "the connection flows before the change: " + php);
             inputs.ruleSet(dbAllowing(2, "backend"));
             awaitApplied(metrics, 2);
