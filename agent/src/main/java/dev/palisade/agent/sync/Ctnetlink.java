@@ -36,7 +36,6 @@ final class Ctnetlink {
     static final int CTA_PROTO_NUM = 1;
     static final int CTA_PROTO_SRC_PORT = 2;
     static final int CTA_PROTO_DST_PORT = 3;
-    private static final int NLA_TYPE_MASK = 0x3fff;
     private static final int NLA_HEADER = 4;
 
     private Ctnetlink() {
@@ -95,32 +94,26 @@ final class Ctnetlink {
         if (type != ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW)) {
             return null;
         }
-        int end = Math.min(m.getInt(0), m.limit());
-        Tuple orig = null;
-        Tuple reply = null;
-        byte[] origRaw = null;
-        OptionalInt zone = OptionalInt.empty();
-        for (int at = NetlinkSocket.HEADER + NFGENMSG; at + NLA_HEADER <= end; ) {
-            int len = m.getShort(at) & 0xffff;
-            int attr = m.getShort(at + 2) & NLA_TYPE_MASK;
-            if (len < NLA_HEADER || at + len > end) {
-                break;
-            }
+        Tuple orig = new Tuple();
+        Tuple reply = new Tuple();
+        byte[][] origRaw = new byte[1][];
+        int[] zone = {-1};
+        NetlinkSocket.attributes(m, NetlinkSocket.HEADER + NFGENMSG, m.getInt(0), (attr, value, length) -> {
             if (attr == CTA_TUPLE_ORIG) {
-                orig = tuple(m, at + NLA_HEADER, at + len);
-                origRaw = new byte[len];
-                m.get(at, origRaw);
+                tuple(m, value, length, orig);
+                origRaw[0] = new byte[length + NLA_HEADER];
+                m.get(value - NLA_HEADER, origRaw[0]);
             } else if (attr == CTA_TUPLE_REPLY) {
-                reply = tuple(m, at + NLA_HEADER, at + len);
-            } else if (attr == CTA_ZONE && len >= 6) {
-                zone = OptionalInt.of(be16(m, at + NLA_HEADER));
+                tuple(m, value, length, reply);
+            } else if (attr == CTA_ZONE && length >= 2) {
+                zone[0] = be16(m, value);
             }
-            at += align(len);
-        }
-        if (orig == null || reply == null || orig.src == null || reply.src == null) {
+        });
+        if (origRaw[0] == null || orig.src == null || reply.src == null) {
             return null;
         }
-        return new TrackedFlow(orig.proto, orig.src, reply.src, reply.sport, origRaw, zone);
+        return new TrackedFlow(orig.proto, orig.src, reply.src, reply.sport, origRaw[0],
+                zone[0] < 0 ? OptionalInt.empty() : OptionalInt.of(zone[0]));
     }
 
     private static final class Tuple {
@@ -131,69 +124,40 @@ final class Ctnetlink {
         int dport;
     }
 
-    private static Tuple tuple(ByteBuffer m, int from, int to) {
-        Tuple t = new Tuple();
-        for (int at = from; at + NLA_HEADER <= to; ) {
-            int len = m.getShort(at) & 0xffff;
-            int attr = m.getShort(at + 2) & NLA_TYPE_MASK;
-            if (len < NLA_HEADER || at + len > to) {
-                break;
-            }
+    /** {@code CTA_TUPLE_IP} and {@code CTA_TUPLE_PROTO} of one tuple. */
+    private static void tuple(ByteBuffer m, int from, int length, Tuple t) {
+        NetlinkSocket.attributes(m, from, from + length, (attr, value, len) -> {
             if (attr == CTA_TUPLE_IP) {
-                ip(m, at + NLA_HEADER, at + len, t);
+                NetlinkSocket.attributes(m, value, value + len, (a, v, l) -> address(m, a, v, l, t));
             } else if (attr == CTA_TUPLE_PROTO) {
-                proto(m, at + NLA_HEADER, at + len, t);
+                NetlinkSocket.attributes(m, value, value + len, (a, v, l) -> {
+                    if (a == CTA_PROTO_NUM && l >= 1) {
+                        t.proto = m.get(v) & 0xff;
+                    } else if (a == CTA_PROTO_SRC_PORT && l >= 2) {
+                        t.sport = be16(m, v);
+                    } else if (a == CTA_PROTO_DST_PORT && l >= 2) {
+                        t.dport = be16(m, v);
+                    }
+                });
             }
-            at += align(len);
-        }
-        return t;
+        });
     }
 
-    private static void ip(ByteBuffer m, int from, int to, Tuple t) {
-        for (int at = from; at + NLA_HEADER <= to; ) {
-            int len = m.getShort(at) & 0xffff;
-            int attr = m.getShort(at + 2) & NLA_TYPE_MASK;
-            if (len < NLA_HEADER || at + len > to) {
-                break;
-            }
-            int v = at + NLA_HEADER;
-            if ((attr == CTA_IP_V4_SRC || attr == CTA_IP_V4_DST) && len >= 8) {
-                IpAddress a = new IpAddress(IpAddress.Family.V4, 0, Integer.toUnsignedLong(be32(m, v)));
-                if (attr == CTA_IP_V4_SRC) {
-                    t.src = a;
-                } else {
-                    t.dst = a;
-                }
-            } else if ((attr == CTA_IP_V6_SRC || attr == CTA_IP_V6_DST) && len >= 20) {
-                long hi = (Integer.toUnsignedLong(be32(m, v)) << 32) | Integer.toUnsignedLong(be32(m, v + 4));
-                long lo = (Integer.toUnsignedLong(be32(m, v + 8)) << 32) | Integer.toUnsignedLong(be32(m, v + 12));
-                IpAddress a = new IpAddress(IpAddress.Family.V6, hi, lo);
-                if (attr == CTA_IP_V6_SRC) {
-                    t.src = a;
-                } else {
-                    t.dst = a;
-                }
-            }
-            at += align(len);
+    private static void address(ByteBuffer m, int attr, int v, int length, Tuple t) {
+        IpAddress a;
+        if ((attr == CTA_IP_V4_SRC || attr == CTA_IP_V4_DST) && length >= 4) {
+            a = new IpAddress(IpAddress.Family.V4, 0, Integer.toUnsignedLong(be32(m, v)));
+        } else if ((attr == CTA_IP_V6_SRC || attr == CTA_IP_V6_DST) && length >= 16) {
+            long hi = (Integer.toUnsignedLong(be32(m, v)) << 32) | Integer.toUnsignedLong(be32(m, v + 4));
+            long lo = (Integer.toUnsignedLong(be32(m, v + 8)) << 32) | Integer.toUnsignedLong(be32(m, v + 12));
+            a = new IpAddress(IpAddress.Family.V6, hi, lo);
+        } else {
+            return;
         }
-    }
-
-    private static void proto(ByteBuffer m, int from, int to, Tuple t) {
-        for (int at = from; at + NLA_HEADER <= to; ) {
-            int len = m.getShort(at) & 0xffff;
-            int attr = m.getShort(at + 2) & NLA_TYPE_MASK;
-            if (len < NLA_HEADER || at + len > to) {
-                break;
-            }
-            int v = at + NLA_HEADER;
-            if (attr == CTA_PROTO_NUM && len >= 5) {
-                t.proto = m.get(v) & 0xff;
-            } else if (attr == CTA_PROTO_SRC_PORT && len >= 6) {
-                t.sport = be16(m, v);
-            } else if (attr == CTA_PROTO_DST_PORT && len >= 6) {
-                t.dport = be16(m, v);
-            }
-            at += align(len);
+        if (attr == CTA_IP_V4_SRC || attr == CTA_IP_V6_SRC) {
+            t.src = a;
+        } else {
+            t.dst = a;
         }
     }
 

@@ -126,6 +126,27 @@ final class NetlinkSocket implements AutoCloseable {
         return out;
     }
 
+    /** One attribute: its type (flags masked off), where its value starts, and the value's length. */
+    interface AttributeVisitor {
+        void visit(int type, int value, int length);
+    }
+
+    /**
+     * Visits the attributes (netlink {@code nlattr}: length and type in host order, value, padding to
+     * four bytes) between {@code from} and {@code to}; stops at a malformed one.
+     */
+    static void attributes(ByteBuffer m, int from, int to, AttributeVisitor visitor) {
+        int end = Math.min(to, m.limit());
+        for (int at = from; at + 4 <= end; ) {
+            int len = m.getShort(at) & 0xffff;
+            if (len < 4 || at + len > end) {
+                return;
+            }
+            visitor.visit(m.getShort(at + 2) & 0x3fff, at + 4, len - 4);
+            at += (len + 3) & ~3;
+        }
+    }
+
     @Override
     public void close() {
         libc.close(fd);

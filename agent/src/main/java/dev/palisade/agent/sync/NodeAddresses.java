@@ -42,26 +42,13 @@ final class NodeAddresses {
         if ((m.getShort(4) & 0xffff) != RTM_NEWADDR) {
             return null;
         }
-        int end = Math.min(m.getInt(0), m.limit());
-        IpAddress address = null;
-        for (int at = NetlinkSocket.HEADER + IFADDRMSG; at + 4 <= end; ) {
-            int len = m.getShort(at) & 0xffff;
-            int attr = m.getShort(at + 2) & 0x3fff;
-            if (len < 4 || at + len > end) {
-                break;
+        IpAddress[] found = new IpAddress[2]; // IFA_ADDRESS, IFA_LOCAL
+        NetlinkSocket.attributes(m, NetlinkSocket.HEADER + IFADDRMSG, m.getInt(0), (attr, value, length) -> {
+            if (attr == IFA_ADDRESS || attr == IFA_LOCAL) {
+                found[attr - IFA_ADDRESS] = address(m, value, length);
             }
-            if (attr == IFA_LOCAL || (attr == IFA_ADDRESS && address == null)) {
-                IpAddress a = address(m, at + 4, len - 4);
-                if (a != null) {
-                    address = a;
-                }
-                if (attr == IFA_LOCAL) {
-                    return address;
-                }
-            }
-            at += (len + 3) & ~3;
-        }
-        return address;
+        });
+        return found[1] != null ? found[1] : found[0];
     }
 
     private static IpAddress address(ByteBuffer m, int at, int length) {
