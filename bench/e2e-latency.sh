@@ -6,6 +6,7 @@
 #   bench/e2e-latency.sh                      idle cluster
 #   SCALE=1 bench/e2e-latency.sh              + SCALE_PODS Pod objects (default 10000), SCALE_POLICIES
 #                                             NetworkPolicies (default 1000), CHURN pods/s (default 100)
+#   SCALE=1 CHURN=0 bench/e2e-latency.sh      the same cluster, idle
 # Targets (issue 6): enforce p50 <= 100 ms, p99 <= 300 ms idle (<= 500 ms under churn); revoke p99 <= 500 ms.
 set -euo pipefail
 source "$(dirname "$0")/../hack/sim-cluster/lib.sh"
@@ -38,12 +39,14 @@ churn_pid=""
 if [[ -n "${SCALE:-}" ]]; then
   sim_log "loading $SCALE_PODS pods and $SCALE_POLICIES policies into the API server"
   python3 "$SIM_HELPERS/scale.py" "https://127.0.0.1:$SIM_API_PORT" "admin-$SIM" load "$SCALE_PODS" "$SCALE_POLICIES"
-  python3 "$SIM_HELPERS/scale.py" "https://127.0.0.1:$SIM_API_PORT" "admin-$SIM" churn "$CHURN" \
-    >"$SIM_WORK/logs/churn.log" 2>&1 &
-  churn_pid=$!; SIM_PIDS+=($churn_pid)
+  if [[ $CHURN != 0 ]]; then
+    python3 "$SIM_HELPERS/scale.py" "https://127.0.0.1:$SIM_API_PORT" "admin-$SIM" churn "$CHURN" \
+      >"$SIM_WORK/logs/churn.log" 2>&1 &
+    churn_pid=$!; SIM_PIDS+=($churn_pid)
+  fi
   sleep 10
 fi
-sim_log "measuring over $CHANGES changes${SCALE:+ with $SCALE_PODS pods, $SCALE_POLICIES policies, $CHURN pods/s churn}"
+sim_log "measuring over $CHANGES changes${SCALE:+ with $SCALE_PODS pods, $SCALE_POLICIES policies, $CHURN pods/s churn} (load: $(cut -d' ' -f1-3 /proc/loadavg))"
 KUBECONFIG="$SIM_WORK/admin.kubeconfig" python3 "$SIM_HELPERS/latency.py" "$SIM_KUBE_BIN/kubectl" \
   "${SIM_POD_NS[lat/client]}" "${SIM_POD_IP[lat/server]}" 80 "$SIM_WORK/allow.yaml" "$CHANGES"
 [[ -z $churn_pid ]] || tail -2 "$SIM_WORK/logs/churn.log"
