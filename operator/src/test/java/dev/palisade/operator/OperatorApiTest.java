@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static dev.palisade.operator.TestCluster.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -115,6 +116,48 @@ class OperatorApiTest {
         fx.label("lbl", "visitor", Map.of("role", "other"));
         NodeRuleSet out = fx.converged("lbl-node");
         assertTrue(out.ingress().grants().isEmpty(), out.toString());
+    }
+
+    @Test
+    void policyAppliedAndDeletedWhilePodsChurnIsPublishedEveryTime() throws InterruptedException {
+        fx.node("churn-node");
+        fx.namespace("cyc", Map.of());
+        fx.namespace("cyc-churn", Map.of());
+        fx.pod("cyc", "server", "churn-node", "10.70.0.10", Map.of("app", "server"));
+        fx.pod("cyc", "client", "churn-node", "10.70.0.11", Map.of("app", "client"));
+        String allow = """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: allow, namespace: cyc}
+                spec:
+                  podSelector: {matchLabels: {app: server}}
+                  ingress: [{from: [{podSelector: {matchLabels: {app: client}}}]}]
+                """;
+        // Pods come and go on the same node all along: the policy's passes must not lose to them.
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread churn = new Thread(() -> {
+            for (int i = 0; !stop.get(); i++) {
+                fx.pod("cyc-churn", "p" + i, "churn-node", "10.70.1." + (1 + i % 250), Map.of("app", "x"));
+                if (i >= 5) {
+                    admin.pods().inNamespace("cyc-churn").withName("p" + (i - 5)).withGracePeriod(0).delete();
+                }
+            }
+        }, "churn");
+        churn.start();
+        try {
+            for (int round = 0; round < 3; round++) {
+                fx.policy(allow);
+                eventually(Duration.ofSeconds(30), () -> fx.published("churn-node").map(rs -> rs.ingress().grants().stream()
+                        .anyMatch(g -> g.policy().equals("cyc/allow"))).orElse(false), () -> "grant never published");
+                admin.network().v1().networkPolicies().inNamespace("cyc").withName("allow").delete();
+                eventually(Duration.ofSeconds(30), () -> fx.published("churn-node").map(rs -> rs.ingress().grants().stream()
+                        .noneMatch(g -> g.policy().equals("cyc/allow"))).orElse(false), () -> "grant never withdrawn");
+            }
+        } finally {
+            stop.set(true);
+            churn.join();
+        }
+        fx.converged("churn-node");
     }
 
     @Test

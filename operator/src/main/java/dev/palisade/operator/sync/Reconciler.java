@@ -63,8 +63,8 @@ final class Reconciler {
     private static final int EVENT_MESSAGE_LIMIT = 1024;
     /** Leave room under the API server's 1.5 MiB for metadata and managed fields. */
     static final int MAX_RULESET_BYTES = 1_400_000;
-    /** Status is computed at most this often while changes keep coming (it looks at every policy). */
-    static final long STATUS_INTERVAL_NANOS = 500_000_000L;
+    /** Status is computed at most this often (it looks at every policy). */
+    static final long STATUS_INTERVAL_NANOS = 1_000_000_000L;
 
     /** What this leader has written for a node, so a pass never depends on the informer having caught up. */
     record Published(String hash, long revision) {
@@ -76,7 +76,7 @@ final class Reconciler {
 
     /** The figures of one pass, for the INFO line. */
     record Outcome(int changes, int recompiled, int nodes, int written, int deleted, int setsCreated, int setsDeleted,
-                   int statuses, int events, int failed, double compileSeconds, boolean statusDeferred) {
+                   int statuses, int events, int failed, double compileSeconds, long statusDueInNanos) {
     }
 
     private final KubernetesClient client;
@@ -171,7 +171,9 @@ final class Reconciler {
 
     /**
      * @param pods   take pod changes too (false: policy, namespace and node changes only, which go first)
-     * @param status compute policy status now if it is due
+     * @param status compute policy status if the last was at least {@link #STATUS_INTERVAL_NANOS} ago
+     * @return its figures; {@code statusDueInNanos} says when status should be computed (it was put off,
+     *     or there may be something new to report), or is negative when nothing waits for it
      */
     Outcome pass(boolean pods, boolean status) {
         int written = 0;
@@ -269,15 +271,18 @@ final class Reconciler {
             policiesChanged.forEach(programmedFrom::remove);
         }
         int statuses = 0;
-        boolean deferred = false;
-        if (status && System.nanoTime() - lastStatusNanos >= (pods ? STATUS_INTERVAL_NANOS : 0)) {
-            statuses = reportStatus();
-            lastStatusNanos = System.nanoTime();
-        } else {
-            deferred = true;
+        long statusDue = -1;
+        if (changes > 0 || written > 0 || status) {
+            long since = System.nanoTime() - lastStatusNanos;
+            if (status && since >= STATUS_INTERVAL_NANOS) {
+                statuses = reportStatus();
+                lastStatusNanos = System.nanoTime();
+            } else {
+                statusDue = Math.max(0, STATUS_INTERVAL_NANOS - since);
+            }
         }
         return new Outcome(changes, recompiled.size(), encoded.size(), written, deleted, setsCreated, setsDeleted,
-                statuses, events, failed, compileSeconds, deferred);
+                statuses, events, failed, compileSeconds, statusDue);
     }
 
     /** Sends a node's rule set with the next revision, after the node's write in flight if there is one. */

@@ -9,17 +9,23 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
- * The single thread that turns events into syncs. Informer handlers only mark it dirty; it waits until
- * no event has come for {@code quiet} (or {@code maxDelay} has passed since the first unhandled one),
- * then runs one {@link Reconciler} pass over what changed. A burst of ten thousand pod events is one
- * pass. Policy, namespace and node changes go first: they wait only {@link #URGENT_QUIET_NANOS} (a
- * multi-document apply arrives as one burst), and their pass leaves pending pod changes for the next
- * one, so a policy never waits for pod churn to settle. It runs passes only while this replica leads
- * and every informer has synced; a failed pass is logged once, counted, and retried from scratch with
- * exponential backoff.
+ * The single thread that turns events into syncs. Informer handlers only mark it dirty; it runs one
+ * {@link Reconciler} pass over what changed when the first kind of pending work is due:
+ * <ul>
+ *   <li>policy, namespace and node changes: {@link #URGENT_QUIET_NANOS} after the last one (a
+ *       multi-document apply arrives as one burst); such a pass leaves pending pod changes for later,
+ *       so a policy never waits for pod churn to settle;</li>
+ *   <li>pod changes: once none has come for {@code quiet}, or {@code maxDelay} after the first one
+ *       (a burst of ten thousand pod events is one pass);</li>
+ *   <li>the operator's own resources (agents' status, our writes coming back or returning) and
+ *       policy status falling due: {@code quiet} after the last such event, without taking pods.</li>
+ * </ul>
+ * It runs passes only while this replica leads and every informer has synced; a failed pass is
+ * logged once, counted, and retried from scratch with exponential backoff.
  */
 public final class SyncLoop implements AutoCloseable {
 
@@ -27,6 +33,26 @@ public final class SyncLoop implements AutoCloseable {
     private static final long MAX_BACKOFF_MS = 30_000;
     /** How long a policy, namespace or node change waits for more of its kind. */
     static final long URGENT_QUIET_NANOS = 5_000_000L;
+
+    /** One kind of pending work: whether there is any, and when its first and last events came. */
+    private static final class Pending {
+        boolean dirty;
+        long first;
+        long last;
+
+        void mark(long now) {
+            if (!dirty) {
+                first = now;
+            }
+            dirty = true;
+            last = now;
+        }
+
+        /** Nanoseconds until due (zero or less: now), or Long.MAX_VALUE when nothing is pending. */
+        long until(long now, long quiet, long maxDelay) {
+            return dirty ? Math.min(last + quiet - now, first + maxDelay - now) : Long.MAX_VALUE;
+        }
+    }
 
     private final ClusterCache cache;
     private final Reconciler reconciler;
@@ -36,15 +62,13 @@ public final class SyncLoop implements AutoCloseable {
     private final Thread thread;
 
     private final Object lock = new Object();
-    private boolean inputDirty;
-    private boolean urgentDirty;
-    private long urgentFirstNanos;
-    private long urgentLastNanos;
-    private boolean ownDirty;
+    private final Pending urgent = new Pending();
+    private final Pending pods = new Pending();
+    private final Pending own = new Pending();
     private boolean adopt;
+    /** When the policy status a pass put off falls due (Long.MAX_VALUE: nothing put off). */
+    private long statusDueNanos = Long.MAX_VALUE;
     private final Set<String> changedRuleSets = new HashSet<>();
-    private long firstDirtyNanos;
-    private long lastEventNanos;
     private boolean leader;
     private volatile boolean running = true;
 
@@ -66,29 +90,22 @@ public final class SyncLoop implements AutoCloseable {
     /** A namespace, node, pod or policy changed. */
     public void inputChanged(ClusterCache.Input kind) {
         synchronized (lock) {
-            if (kind == ClusterCache.Input.pods) {
-                dirty();
-                inputDirty = true;
-            } else {
-                long now = System.nanoTime();
-                if (!urgentDirty) {
-                    urgentFirstNanos = now;
-                }
-                urgentDirty = true;
-                urgentLastNanos = now;
-                lock.notifyAll();
-            }
+            (kind == ClusterCache.Input.pods ? pods : urgent).mark(System.nanoTime());
+            lock.notifyAll();
         }
     }
 
-    /** One of the operator's own resources changed; {@code ruleSet} names a PalisadeNodeRuleSet, or is null. */
+    /**
+     * One of the operator's own resources changed, or a write returned; {@code ruleSet} names a
+     * PalisadeNodeRuleSet, or is null.
+     */
     public void ownChanged(String ruleSet) {
         synchronized (lock) {
-            dirty();
-            ownDirty = true;
+            own.mark(System.nanoTime());
             if (ruleSet != null) {
                 changedRuleSets.add(ruleSet);
             }
+            lock.notifyAll();
         }
     }
 
@@ -96,8 +113,8 @@ public final class SyncLoop implements AutoCloseable {
         synchronized (lock) {
             leader = isLeader;
             if (isLeader) {
-                dirty();
                 adopt = true;
+                own.mark(System.nanoTime());
             }
             lock.notifyAll();
         }
@@ -115,24 +132,27 @@ public final class SyncLoop implements AutoCloseable {
         return running && thread.isAlive();
     }
 
-    private void dirty() {
-        long now = System.nanoTime();
-        if (!inputDirty && !ownDirty && !adopt) {
-            firstDirtyNanos = now;
-        }
-        lastEventNanos = now;
-        lock.notifyAll();
+    private boolean anyDirty() {
+        return urgent.dirty || pods.dirty || own.dirty || adopt || statusDueNanos != Long.MAX_VALUE;
     }
 
-    private boolean anyDirty() {
-        return inputDirty || urgentDirty || ownDirty || adopt;
+    /** Nanoseconds until a pass is due (zero or less: now). */
+    private long untilDue(long now) {
+        long wait = urgent.until(now, URGENT_QUIET_NANOS, URGENT_QUIET_NANOS);
+        wait = Math.min(wait, pods.until(now, quietNanos, maxDelayNanos));
+        wait = Math.min(wait, own.until(now, quietNanos, maxDelayNanos));
+        if (statusDueNanos != Long.MAX_VALUE) {
+            wait = Math.min(wait, statusDueNanos - now);
+        }
+        return wait;
     }
 
     private void run() {
         long backoffMs = 100;
         while (running) {
             boolean adopting;
-            boolean whole;
+            boolean takePods;
+            boolean status;
             Set<String> changed;
             double lagSeconds;
             try {
@@ -152,19 +172,24 @@ public final class SyncLoop implements AutoCloseable {
                         continue;
                     }
                     long now = System.nanoTime();
-                    // Pod changes (and everything else) when their own delay is up; else the urgent ones alone.
-                    whole = adopt || (inputDirty || ownDirty) && untilWholeDue(now) <= 0;
                     adopting = adopt;
+                    takePods = adopt || pods.until(now, quietNanos, maxDelayNanos) <= 0;
+                    boolean urgentOnly = urgent.until(now, URGENT_QUIET_NANOS, URGENT_QUIET_NANOS) <= 0 && !takePods
+                            && own.until(now, quietNanos, maxDelayNanos) > 0 && statusDueNanos > now;
+                    status = !urgentOnly;
+                    long first = Long.MAX_VALUE;
+                    for (Pending p : takePods ? List.of(urgent, pods, own) : List.of(urgent, own)) {
+                        if (p.dirty) {
+                            first = Math.min(first, p.first);
+                            p.dirty = false;
+                        }
+                    }
+                    lagSeconds = first == Long.MAX_VALUE ? 0 : (now - first) / 1e9;
                     changed = new HashSet<>(changedRuleSets);
-                    long first = whole && urgentDirty ? Math.min(firstDirtyNanos, urgentFirstNanos)
-                            : whole ? firstDirtyNanos : urgentFirstNanos;
-                    lagSeconds = (now - first) / 1e9;
-                    urgentDirty = false;
-                    if (whole) {
-                        inputDirty = false;
-                        ownDirty = false;
-                        adopt = false;
-                        changedRuleSets.clear();
+                    changedRuleSets.clear();
+                    adopt = false;
+                    if (status) {
+                        statusDueNanos = Long.MAX_VALUE;
                     }
                 }
             } catch (InterruptedException e) {
@@ -181,17 +206,15 @@ public final class SyncLoop implements AutoCloseable {
                 for (String node : changed) {
                     reconciler.ruleSetChanged(node);
                 }
-                Reconciler.Outcome o = reconciler.pass(whole, whole);
+                Reconciler.Outcome o = reconciler.pass(takePods, status);
                 if (o.failed() > 0) {
                     throw new IllegalStateException(o.failed() + " rule sets could not be published");
                 }
                 metrics.sync(true);
                 backoffMs = 100;
-                if (o.statusDeferred()) {
+                if (o.statusDueInNanos() >= 0) {
                     synchronized (lock) {
-                        // Status is due after this burst: a pass without changes computes it.
-                        dirty();
-                        ownDirty = true;
+                        statusDueNanos = Math.min(statusDueNanos, System.nanoTime() + o.statusDueInNanos());
                     }
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
@@ -199,7 +222,7 @@ public final class SyncLoop implements AutoCloseable {
                     LOG.info("sync: {} changes{}, {} of {} nodes recompiled, {} rule sets written, {} deleted, "
                                     + "{} address sets created, {} deleted, {} policy statuses, {} events; "
                                     + "compile {} s, total {} s, lag {} s",
-                            o.changes(), whole ? "" : " (policies first)", o.recompiled(), o.nodes(), o.written(),
+                            o.changes(), takePods ? "" : " (pods later)", o.recompiled(), o.nodes(), o.written(),
                             o.deleted(), o.setsCreated(), o.setsDeleted(), o.statuses(), o.events(),
                             String.format("%.3f", o.compileSeconds()), String.format("%.3f", seconds),
                             String.format("%.3f", lagSeconds));
@@ -211,28 +234,12 @@ public final class SyncLoop implements AutoCloseable {
                 synchronized (lock) {
                     // Start over from the cluster's state: what was written before the failure is in the cache.
                     adopt = true;
-                    dirty();
+                    own.mark(System.nanoTime());
                 }
                 sleep(backoffMs);
                 backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
             }
         }
-    }
-
-    /** Nanoseconds until a pass is due (zero or less: now). */
-    private long untilDue(long now) {
-        long wait = Long.MAX_VALUE;
-        if (urgentDirty) {
-            wait = urgentLastNanos + URGENT_QUIET_NANOS - now;
-        }
-        if (inputDirty || ownDirty || adopt) {
-            wait = Math.min(wait, untilWholeDue(now));
-        }
-        return wait;
-    }
-
-    private long untilWholeDue(long now) {
-        return Math.min(lastEventNanos + quietNanos - now, firstDirtyNanos + maxDelayNanos - now);
     }
 
     private void sleep(long ms) {
