@@ -37,6 +37,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -70,8 +71,13 @@ final class Reconciler {
     record Published(String hash, long revision) {
     }
 
-    /** A rule-set write sent and not yet collected. */
-    private record Write(String hash, long revision, int bytes, boolean created, CompletableFuture<PalisadeNodeRuleSet> result) {
+    /**
+     * A rule-set write sent and not yet collected. {@code superseded}: a newer write of the node came
+     * before this one started, so it skips itself (its result is null) and the node's writes never
+     * queue up behind a busy API server: one in flight, at most one waiting.
+     */
+    private record Write(String hash, long revision, int bytes, boolean created, CompletableFuture<PalisadeNodeRuleSet> result,
+                         AtomicBoolean superseded) {
     }
 
     /** The figures of one pass, for the INFO line. */
@@ -290,12 +296,17 @@ final class Reconciler {
         long revision = Math.max(Math.max(mine == null ? 0 : mine.revision(), highestRevision.getOrDefault(n.node(), 0L)),
                 cache.ruleSet(n.node()).map(r -> r.getSpec() == null ? 0 : r.getSpec().revision()).orElse(0L)) + 1;
         highestRevision.merge(n.node(), revision, Math::max);
-        CompletableFuture<?> previous = before == null ? CompletableFuture.completedFuture(null) : before.result();
+        CompletableFuture<?> previous = CompletableFuture.completedFuture(null);
+        if (before != null) {
+            before.superseded().set(true);
+            previous = before.result();
+        }
+        AtomicBoolean superseded = new AtomicBoolean();
         CompletableFuture<PalisadeNodeRuleSet> result = previous
                 .handle((r, t) -> null) // its outcome is collected on its own; only its order matters here
-                .thenApplyAsync(x -> apply(PalisadeNodeRuleSet.of(n.spec(revision))), writers);
+                .thenApplyAsync(x -> superseded.get() ? null : apply(PalisadeNodeRuleSet.of(n.spec(revision))), writers);
         result.whenComplete((r, t) -> onWritten.run());
-        inFlight.put(n.node(), new Write(n.hash(), revision, n.bytes(), mine == null && before == null, result));
+        inFlight.put(n.node(), new Write(n.hash(), revision, n.bytes(), mine == null && before == null, result, superseded));
     }
 
     /** The outcomes of the writes that returned since the last pass; returns how many failed. */
@@ -309,8 +320,8 @@ final class Reconciler {
             }
             it.remove();
             try {
-                PalisadeNodeRuleSet applied = w.result().join();
-                published.put(e.getKey(), new Published(w.hash(), applied.getSpec().revision()));
+                w.result().join();
+                published.put(e.getKey(), new Published(w.hash(), w.revision()));
                 metrics.published("PalisadeNodeRuleSet", w.created() ? OperatorMetrics.Result.created : OperatorMetrics.Result.updated);
                 metrics.rulesetWritten(w.bytes());
                 LOG.debug("published {} revision {} hash {} ({} bytes)", e.getKey(), w.revision(), w.hash(), w.bytes());

@@ -33,6 +33,12 @@ public final class SyncLoop implements AutoCloseable {
     private static final long MAX_BACKOFF_MS = 30_000;
     /** How long a policy, namespace or node change waits for more of its kind. */
     static final long URGENT_QUIET_NANOS = 5_000_000L;
+    /**
+     * Pod passes at most this often: under steady churn every pod pass rewrites the nodes it touches,
+     * and more than a few per second only adds load on the API server (and agents) without making
+     * anything converge sooner.
+     */
+    static final long POD_INTERVAL_NANOS = 250_000_000L;
 
     /** One kind of pending work: whether there is any, and when its first and last events came. */
     private static final class Pending {
@@ -66,6 +72,7 @@ public final class SyncLoop implements AutoCloseable {
     private final Pending pods = new Pending();
     private final Pending own = new Pending();
     private boolean adopt;
+    private long lastPodPassNanos;
     /** When the policy status a pass put off falls due (Long.MAX_VALUE: nothing put off). */
     private long statusDueNanos = Long.MAX_VALUE;
     private final Set<String> changedRuleSets = new HashSet<>();
@@ -139,12 +146,17 @@ public final class SyncLoop implements AutoCloseable {
     /** Nanoseconds until a pass is due (zero or less: now). */
     private long untilDue(long now) {
         long wait = urgent.until(now, URGENT_QUIET_NANOS, URGENT_QUIET_NANOS);
-        wait = Math.min(wait, pods.until(now, quietNanos, maxDelayNanos));
+        wait = Math.min(wait, untilPods(now));
         wait = Math.min(wait, own.until(now, quietNanos, maxDelayNanos));
         if (statusDueNanos != Long.MAX_VALUE) {
             wait = Math.min(wait, statusDueNanos - now);
         }
         return wait;
+    }
+
+    private long untilPods(long now) {
+        long until = pods.until(now, quietNanos, maxDelayNanos);
+        return until == Long.MAX_VALUE ? until : Math.max(until, lastPodPassNanos + POD_INTERVAL_NANOS - now);
     }
 
     private void run() {
@@ -173,7 +185,10 @@ public final class SyncLoop implements AutoCloseable {
                     }
                     long now = System.nanoTime();
                     adopting = adopt;
-                    takePods = adopt || pods.until(now, quietNanos, maxDelayNanos) <= 0;
+                    takePods = adopt || untilPods(now) <= 0;
+                    if (takePods) {
+                        lastPodPassNanos = now;
+                    }
                     boolean urgentOnly = urgent.until(now, URGENT_QUIET_NANOS, URGENT_QUIET_NANOS) <= 0 && !takePods
                             && own.until(now, quietNanos, maxDelayNanos) > 0 && statusDueNanos > now;
                     status = !urgentOnly;
