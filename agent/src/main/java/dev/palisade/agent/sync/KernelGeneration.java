@@ -1,8 +1,5 @@
 package dev.palisade.agent.sync;
 
-import jnr.ffi.LastError;
-import jnr.ffi.Runtime;
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -15,14 +12,9 @@ import java.nio.ByteOrder;
  */
 final class KernelGeneration {
 
-    private static final int AF_NETLINK = 16;
-    private static final int SOCK_RAW = 3;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int NETLINK_NETFILTER = 12;
     private static final int NFNL_SUBSYS_NFTABLES = 10;
     private static final int NFT_MSG_NEWGEN = 15;
     private static final int NFT_MSG_GETGEN = 16;
-    private static final int NLM_F_REQUEST = 1;
     private static final int NLMSG_ERROR = 2;
     private static final int NFTA_GEN_ID = 1;
 
@@ -31,31 +23,10 @@ final class KernelGeneration {
 
     /** The current generation; must run on the thread that is in the namespace of interest. */
     static long read() {
-        LibC libc = LibC.Binding.LIBC;
-        Runtime runtime = Runtime.getRuntime(libc);
-        int fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-        if (fd < 0) {
-            throw new IllegalStateException("netlink socket failed: errno " + LastError.getLastError(runtime));
-        }
-        try {
-            ByteBuffer req = ByteBuffer.allocate(20).order(ByteOrder.nativeOrder());
-            req.putInt(20);                                             // nlmsg_len
-            req.putShort((short) ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN)); // nlmsg_type
-            req.putShort((short) NLM_F_REQUEST);                        // nlmsg_flags
-            req.putInt(1);                                              // nlmsg_seq
-            req.putInt(0);                                              // nlmsg_pid
+        try (NetlinkSocket socket = new NetlinkSocket(NetlinkSocket.NETLINK_NETFILTER)) {
+            ByteBuffer req = socket.message((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN, NetlinkSocket.NLM_F_REQUEST, 4);
             req.put((byte) 0).put((byte) 0).putShort((short) 0);        // nfgenmsg: AF_UNSPEC, NFNETLINK_V0, res_id
-            if (libc.send(fd, req.array(), 20, 0) != 20) {
-                throw new IllegalStateException("netlink send failed: errno " + LastError.getLastError(runtime));
-            }
-            byte[] buf = new byte[8192];
-            long n = libc.recv(fd, buf, buf.length, 0);
-            if (n < 20) {
-                throw new IllegalStateException("netlink recv failed: errno " + LastError.getLastError(runtime));
-            }
-            return parse(ByteBuffer.wrap(buf, 0, (int) n).order(ByteOrder.nativeOrder()));
-        } finally {
-            libc.close(fd);
+            return parse(socket.answer(req));
         }
     }
 

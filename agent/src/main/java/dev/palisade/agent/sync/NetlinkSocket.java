@@ -79,6 +79,19 @@ final class NetlinkSocket implements AutoCloseable {
         }
     }
 
+    /** Sends a request and returns the kernel's one answer to it (an {@code NLMSG_ERROR} included). */
+    ByteBuffer answer(ByteBuffer request) {
+        int want = request.getInt(8);
+        send(request);
+        while (true) {
+            for (ByteBuffer m : receive()) {
+                if (m.getInt(8) == want) {
+                    return m;
+                }
+            }
+        }
+    }
+
     /** Sends a request with {@code NLM_F_ACK}; returns the kernel's errno (0: done). */
     int acknowledged(ByteBuffer request) {
         int want = request.getInt(8);
