@@ -102,6 +102,8 @@ public final class IncrementalCompiler {
     private final Map<LabelSelector, List<PeerRef>> namespaceSelectedPeers = new HashMap<>();
     /** Policies with an egress rule that names a port, by key. */
     private final SortedMap<String, NetworkPolicy> namedEgress = new TreeMap<>();
+    /** Those of them where such a rule reaches pods by address too ("any peer" or an ipBlock). */
+    private final SortedMap<String, NetworkPolicy> namedEgressByAddress = new TreeMap<>();
 
     /** Compiles every Node object of the snapshot. */
     public IncrementalCompiler(Cluster cluster) {
@@ -237,7 +239,8 @@ public final class IncrementalCompiler {
             }
         });
         if (!sameAsPeer && (before != null || after != null)) {
-            for (NetworkPolicy p : namedEgress.values()) {
+            // An address two endpoints hold resolves named ports against the first: any such rule may change.
+            for (NetworkPolicy p : (shared ? namedEgress : namedEgressByAddress).values()) {
                 if (!affected.contains(p.key()) && (shared || reachesByAddress(p, before) || reachesByAddress(p, after))) {
                     affect(p.key(), affected);
                 }
@@ -320,6 +323,10 @@ public final class IncrementalCompiler {
         if (policy.egress().stream().anyMatch(IncrementalCompiler::namesAPort)) {
             namedEgress.put(policy.key(), policy);
         }
+        if (policy.egress().stream().anyMatch(r -> namesAPort(r)
+                && (r.peers().isEmpty() || r.peers().stream().anyMatch(p -> p instanceof Peer.IpBlock)))) {
+            namedEgressByAddress.put(policy.key(), policy);
+        }
     }
 
     private void unregister(NetworkPolicy policy) {
@@ -335,6 +342,7 @@ public final class IncrementalCompiler {
             }
         });
         namedEgress.remove(policy.key());
+        namedEgressByAddress.remove(policy.key());
         // Memoised results only this policy may have asked for; others sharing them recompute.
         forgetPeerSets(policy);
         index.forgetSelection(policy.namespace(), policy.podSelector());
