@@ -43,8 +43,10 @@ public final class ClusterIndex {
     private final Map<String, Integer> podCounts = new HashMap<>();
     private final Map<String, SortedSet<Pod>> endpointsByNamespace = new HashMap<>();
     private final Map<String, SortedSet<Pod>> endpointsByNode = new HashMap<>();
-    /** Every endpoint holding an address; the first in pod order owns it, as in a snapshot. */
-    private final Map<IpAddress, SortedSet<Pod>> endpointsByIp = new HashMap<>();
+    /** The endpoint owning each address: the first in pod order of those holding it, as in a snapshot. */
+    private final Map<IpAddress, Pod> endpointByIp = new HashMap<>();
+    /** Every holder of the addresses that more than one endpoint holds (rare: an address being reused). */
+    private final Map<IpAddress, SortedSet<Pod>> sharedIps = new HashMap<>();
     private final Map<String, SortedMap<String, NetworkPolicy>> policiesByNamespace = new HashMap<>();
     private final SortedMap<String, Node> nodes = new TreeMap<>();
     /** label key -> value -> namespaces carrying it, by name: candidates for matchLabels. */
@@ -137,8 +139,7 @@ public final class ClusterIndex {
 
     /** The policy endpoint that owns an address, if any. */
     public Optional<Pod> endpointByIp(IpAddress ip) {
-        SortedSet<Pod> holders = endpointsByIp.get(ip);
-        return holders == null ? Optional.empty() : Optional.of(holders.first());
+        return Optional.ofNullable(endpointByIp.get(ip));
     }
 
     boolean hasEndpoints(String namespace) {
@@ -147,8 +148,7 @@ public final class ClusterIndex {
 
     /** Whether more than one policy endpoint holds the address (a snapshot in the middle of a reuse). */
     boolean sharedAddress(IpAddress ip) {
-        SortedSet<Pod> holders = endpointsByIp.get(ip);
-        return holders != null && holders.size() > 1;
+        return sharedIps.containsKey(ip);
     }
 
     public List<Pod> allEndpoints() {
@@ -267,7 +267,7 @@ public final class ClusterIndex {
                 endpointsByNode.computeIfAbsent(p.nodeName(), k -> new TreeSet<>()).add(p);
             }
             for (IpAddress ip : p.ips()) {
-                endpointsByIp.computeIfAbsent(ip, k -> new TreeSet<>()).add(p);
+                holdAddress(ip, p);
             }
             podSelections.remove(p.namespace());
         }
@@ -295,7 +295,7 @@ public final class ClusterIndex {
                 removeFrom(endpointsByNode, old.nodeName(), old);
             }
             for (IpAddress ip : old.ips()) {
-                removeFrom(endpointsByIp, ip, old);
+                releaseAddress(ip, old);
             }
             podSelections.remove(old.namespace());
         }
@@ -305,6 +305,28 @@ public final class ClusterIndex {
     private void forgetImplicitNamespace(Pod old) {
         if (old != null && !listed.containsKey(old.namespace()) && !podCounts.containsKey(old.namespace())) {
             replaceNamespace(null, old.namespace());
+        }
+    }
+
+    private void holdAddress(IpAddress ip, Pod p) {
+        Pod owner = endpointByIp.putIfAbsent(ip, p);
+        if (owner != null) {
+            SortedSet<Pod> holders = sharedIps.computeIfAbsent(ip, k -> new TreeSet<>(List.of(owner)));
+            holders.add(p);
+            endpointByIp.put(ip, holders.first());
+        }
+    }
+
+    private void releaseAddress(IpAddress ip, Pod p) {
+        SortedSet<Pod> holders = sharedIps.get(ip);
+        if (holders == null) {
+            endpointByIp.remove(ip);
+            return;
+        }
+        holders.remove(p);
+        endpointByIp.put(ip, holders.first());
+        if (holders.size() == 1) {
+            sharedIps.remove(ip);
         }
     }
 
