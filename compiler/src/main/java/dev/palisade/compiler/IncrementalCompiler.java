@@ -58,8 +58,6 @@ public final class IncrementalCompiler {
     public record Delta(SortedMap<String, Optional<Namespace>> namespaces, SortedMap<String, Optional<Node>> nodes,
                         SortedMap<String, Optional<NetworkPolicy>> policies, SortedMap<String, Optional<Pod>> pods) {
 
-        public static final Delta NONE = new Delta(new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), new TreeMap<>());
-
         public Delta {
             namespaces = Collections.unmodifiableSortedMap(new TreeMap<>(namespaces));
             nodes = Collections.unmodifiableSortedMap(new TreeMap<>(nodes));

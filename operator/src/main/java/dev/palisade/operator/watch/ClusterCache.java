@@ -260,11 +260,6 @@ public final class ClusterCache implements AutoCloseable {
         return out;
     }
 
-    /** Whether changes of this kind are waiting to be taken. */
-    public boolean hasChanges(Input kind) {
-        return !changed.get(kind).isEmpty();
-    }
-
     /** What the status and events need of every policy, now. */
     public Map<String, PolicyMeta> policyMeta() {
         return Map.copyOf(policyMeta);
