@@ -24,7 +24,8 @@ import java.util.random.RandomGenerator;
 /**
  * Writes what the kernel holds to the status subresource of this node's PalisadeNodeRuleSet:
  * {@code appliedRevision} and {@code appliedHash} of the revision in the kernel (the operator counts
- * a node as programmed when {@code appliedHash} equals the hash it published) and {@code error} when
+ * a node as programmed for a policy once {@code appliedRevision} is at least the first revision that
+ * carried the policy as it is now; see docs/design/operator.md) and {@code error} when
  * the newest revision is not in the kernel. Only the newest wanted status is written, on a thread of
  * its own, retried with backoff while the API server is unreachable; when the object comes back
  * with another status (recreated, edited), it is written again.
