@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * Which open connections a rule-set change revokes. The table accepts {@code ct state
@@ -40,16 +41,34 @@ public final class Revocation {
      * flow can be revoked and the conntrack table need not be read.
      */
     public static SortedSet<IpAddress> narrowed(Optional<NodeRuleSet> before, NodeRuleSet after) {
+        return narrowed(before, after, pod -> false);
+    }
+
+    /**
+     * As {@link #narrowed(Optional, NodeRuleSet)}, leaving out the pods that {@code before} did not
+     * list and that the pending guard held while they were unknown ({@code heldWhileUnknown}): a
+     * pod that could not send or receive has no allowed connection to cut. Under pod churn on a
+     * default-deny node every new pod arrives isolated, and without this each would cost a dump of
+     * the node's conntrack table.
+     */
+    public static SortedSet<IpAddress> narrowed(Optional<NodeRuleSet> before, NodeRuleSet after,
+                                                Predicate<IpAddress> heldWhileUnknown) {
         SortedSet<IpAddress> out = new TreeSet<>();
-        narrowed(before.map(NodeRuleSet::ingress), after.ingress(), out);
-        narrowed(before.map(NodeRuleSet::egress), after.egress(), out);
+        Predicate<IpAddress> skip = pod -> before.isPresent() && !before.get().localPods().contains(pod)
+                && heldWhileUnknown.test(pod);
+        narrowed(before.map(NodeRuleSet::ingress), after.ingress(), skip, out);
+        narrowed(before.map(NodeRuleSet::egress), after.egress(), skip, out);
         return out;
     }
 
-    private static void narrowed(Optional<DirectionRules> before, DirectionRules after, SortedSet<IpAddress> out) {
+    private static void narrowed(Optional<DirectionRules> before, DirectionRules after, Predicate<IpAddress> skip,
+                                 SortedSet<IpAddress> out) {
         Map<IpAddress, List<Grant>> was = before.map(Revocation::byPod).orElse(Map.of());
         Map<IpAddress, List<Grant>> now = byPod(after);
         for (IpAddress pod : after.isolated()) {
+            if (skip.test(pod)) {
+                continue;
+            }
             if (before.isEmpty() || !before.get().isolated().contains(pod)
                     || !sameAllowances(was.getOrDefault(pod, List.of()), now.getOrDefault(pod, List.of()))) {
                 out.add(pod);
@@ -72,7 +91,14 @@ public final class Revocation {
     /** The tracked flows that {@code before} allowed and {@code after} denies. */
     public static List<TrackedFlow> revoked(Optional<NodeRuleSet> before, NodeRuleSet after, Set<IpAddress> nodeAddresses,
                                             List<TrackedFlow> tracked) {
-        SortedSet<IpAddress> narrowed = narrowed(before, after);
+        return revoked(before, after, pod -> false, nodeAddresses, tracked);
+    }
+
+    /** As {@link #revoked(Optional, NodeRuleSet, Set, List)}, with the pods the pending guard held left out. */
+    public static List<TrackedFlow> revoked(Optional<NodeRuleSet> before, NodeRuleSet after,
+                                            Predicate<IpAddress> heldWhileUnknown, Set<IpAddress> nodeAddresses,
+                                            List<TrackedFlow> tracked) {
+        SortedSet<IpAddress> narrowed = narrowed(before, after, heldWhileUnknown);
         if (narrowed.isEmpty()) {
             return List.of();
         }

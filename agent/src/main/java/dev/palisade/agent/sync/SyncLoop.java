@@ -11,6 +11,7 @@ import dev.palisade.dataplane.sync.ApplyResult;
 import dev.palisade.dataplane.sync.Backoff;
 import dev.palisade.dataplane.sync.TableSync;
 import dev.palisade.model.Cidr;
+import dev.palisade.model.IpAddress;
 import dev.palisade.ruleset.NodeRuleSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -425,13 +427,16 @@ public final class SyncLoop implements AutoCloseable {
      * retried with backoff from the same starting rules.
      */
     private void revokeOpenConnections(Optional<NodeRuleSet> enforced, NodeRuleSet now) {
-        if (Revocation.narrowed(enforced, now).isEmpty()) {
+        List<Cidr> held = translatedPending == null ? List.of() : translatedPending;
+        Predicate<IpAddress> heldWhileUnknown = pod -> held.stream().anyMatch(c -> c.range().contains(pod));
+        if (Revocation.narrowed(enforced, now, heldWhileUnknown).isEmpty()) {
             revokeFrom = null;
             return;
         }
         long start = System.nanoTime();
         try {
-            List<TrackedFlow> revoked = Revocation.revoked(enforced, now, conntrack.nodeAddresses(), conntrack.flows());
+            List<TrackedFlow> revoked = Revocation.revoked(enforced, now, heldWhileUnknown, conntrack.nodeAddresses(),
+                    conntrack.flows());
             int deleted = revoked.isEmpty() ? 0 : conntrack.delete(revoked);
             metrics.revoked(deleted);
             revokeFrom = null;

@@ -138,6 +138,22 @@ class RevocationTest {
     }
 
     @Test
+    void aNewPodThePendingGuardHeldIsNotNarrowedOneItDidNotHoldIs() {
+        NodeRuleSet before = ingress(DB, grant(DB, peers(WEB), TCP_3306));
+        String fresh = "10.244.1.9";
+        NodeRuleSet after = new NodeRuleSet("n1", ips(DB, WEB, fresh), new DirectionRules(ips(DB, fresh),
+                List.of(new Grant("shop/p", 0, ips(DB), peers(WEB), List.of(TCP_3306)))), DirectionRules.NONE);
+        TrackedFlow toFresh = flow(6, WEB, fresh, 80);
+        assertTrue(Revocation.narrowed(Optional.of(before), after, pod -> true).isEmpty());
+        assertEquals(List.of(), Revocation.revoked(Optional.of(before), after, pod -> true, NODE_ADDRESSES, List.of(toFresh)));
+        assertEquals(ips(fresh), Revocation.narrowed(Optional.of(before), after, pod -> false));
+        assertEquals(List.of(toFresh), Revocation.revoked(Optional.of(before), after, pod -> false, NODE_ADDRESSES,
+                List.of(toFresh)));
+        assertEquals(ips(DB, fresh), Revocation.narrowed(Optional.empty(), after, pod -> true),
+                "unknown before: nothing is known to have been held");
+    }
+
+    @Test
     void ipv6FlowsAreJudgedLikeIpv4() {
         String db6 = "fd00:10:244:1::2";
         NodeRuleSet before = new NodeRuleSet("n1", ips(db6), new DirectionRules(ips(db6), List.of(new Grant("shop/p", 0,

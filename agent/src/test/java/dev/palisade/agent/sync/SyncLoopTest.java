@@ -144,11 +144,14 @@ class SyncLoopTest {
         eventually(() -> conntrack.listings.get() == 1, () -> "listings " + conntrack.listings.get());
         inputs.ruleSet(revision(2, "10.244.1.5", "10.244.1.6")); // .5 keeps its grant; .6 is new
         eventually(() -> reports.contains("2/hash2"), reports::toString);
-        assertEquals(2, conntrack.listings.get(), "the newly isolated pod is checked");
-        RuleSetRevision wider = new RuleSetRevision(3, "hash3", new NodeRuleSet("n1", revision(2, "10.244.1.5",
-                "10.244.1.6").rules().localPods(), DirectionRules.NONE, DirectionRules.NONE));
-        inputs.ruleSet(wider);
+        assertEquals(1, conntrack.listings.get(), "a new pod the pending guard held has nothing to cut: no dump");
+        inputs.ruleSet(revision(3, "10.244.1.5", "10.244.1.6", "10.250.0.7")); // new, outside the guarded pod CIDR
         eventually(() -> reports.contains("3/hash3"), reports::toString);
+        assertEquals(2, conntrack.listings.get(), "a new isolated pod the guard did not hold is checked");
+        RuleSetRevision wider = new RuleSetRevision(4, "hash4", new NodeRuleSet("n1", revision(3, "10.244.1.5",
+                "10.244.1.6", "10.250.0.7").rules().localPods(), DirectionRules.NONE, DirectionRules.NONE));
+        inputs.ruleSet(wider);
+        eventually(() -> reports.contains("4/hash4"), reports::toString);
         assertEquals(2, conntrack.listings.get(), "nothing narrowed: no dump");
     }
 
