@@ -98,7 +98,12 @@ public final class Revocation {
     public static List<TrackedFlow> revoked(Optional<NodeRuleSet> before, NodeRuleSet after,
                                             Predicate<IpAddress> heldWhileUnknown, Set<IpAddress> nodeAddresses,
                                             List<TrackedFlow> tracked) {
-        SortedSet<IpAddress> narrowed = narrowed(before, after, heldWhileUnknown);
+        return revoked(before, after, narrowed(before, after, heldWhileUnknown), nodeAddresses, tracked);
+    }
+
+    /** The tracked flows of the {@code narrowed} pods ({@link #narrowed}) that {@code before} allowed and {@code after} denies. */
+    public static List<TrackedFlow> revoked(Optional<NodeRuleSet> before, NodeRuleSet after, SortedSet<IpAddress> narrowed,
+                                            Set<IpAddress> nodeAddresses, List<TrackedFlow> tracked) {
         if (narrowed.isEmpty()) {
             return List.of();
         }

@@ -21,7 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.SortedSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -50,7 +52,6 @@ public final class SyncLoop implements AutoCloseable {
     private static final int ERROR_TEXT_LIMIT = 600;
     private static final int LARGE_TABLE = 20_000;
 
-    /** What the loop needs of the agent's configuration. */
     /**
      * What the loop needs of the agent's configuration. {@code hearCommits}: verify at once after any
      * nftables commit in the namespace that is not the agent's own ({@link RulesetEvents}), not only
@@ -94,7 +95,7 @@ public final class SyncLoop implements AutoCloseable {
     private volatile long heartbeat = System.nanoTime();
     private volatile boolean cniConfigured;
     /** Set by the events thread when it heard a commit that may not be ours: verify at the next pass. */
-    private final java.util.concurrent.atomic.AtomicBoolean commitHeard = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean commitHeard = new AtomicBoolean();
     private RulesetEvents events;
 
     // confined to the loop's thread
@@ -429,13 +430,14 @@ public final class SyncLoop implements AutoCloseable {
     private void revokeOpenConnections(Optional<NodeRuleSet> enforced, NodeRuleSet now) {
         List<Cidr> held = translatedPending == null ? List.of() : translatedPending;
         Predicate<IpAddress> heldWhileUnknown = pod -> held.stream().anyMatch(c -> c.range().contains(pod));
-        if (Revocation.narrowed(enforced, now, heldWhileUnknown).isEmpty()) {
+        SortedSet<IpAddress> narrowed = Revocation.narrowed(enforced, now, heldWhileUnknown);
+        if (narrowed.isEmpty()) {
             revokeFrom = null;
             return;
         }
         long start = System.nanoTime();
         try {
-            List<TrackedFlow> revoked = Revocation.revoked(enforced, now, heldWhileUnknown, conntrack.nodeAddresses(),
+            List<TrackedFlow> revoked = Revocation.revoked(enforced, now, narrowed, conntrack.nodeAddresses(),
                     conntrack.flows());
             int deleted = revoked.isEmpty() ? 0 : conntrack.delete(revoked);
             metrics.revoked(deleted);
