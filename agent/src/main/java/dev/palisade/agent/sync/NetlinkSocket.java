@@ -31,6 +31,10 @@ final class NetlinkSocket implements AutoCloseable {
     private static final int SOCK_RAW = 3;
     private static final int SOCK_CLOEXEC = 0x80000;
     private static final int RECV_BUFFER = 1 << 16;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_RCVTIMEO = 20;
+    /** A kernel that does not answer must not hang the sync loop: its pass fails and is retried. */
+    private static final long RECEIVE_TIMEOUT_SECONDS = 10;
 
     private final LibC libc = LibC.Binding.LIBC;
     private final Runtime runtime = Runtime.getRuntime(libc);
@@ -43,6 +47,13 @@ final class NetlinkSocket implements AutoCloseable {
         if (fd < 0) {
             throw new IllegalStateException("netlink socket (protocol " + protocol + ") failed: errno "
                     + LastError.getLastError(runtime));
+        }
+        byte[] timeout = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder())
+                .putLong(RECEIVE_TIMEOUT_SECONDS).putLong(0).array(); // struct timeval: seconds, microseconds
+        if (libc.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeout, timeout.length) != 0) {
+            int errno = LastError.getLastError(runtime);
+            libc.close(fd);
+            throw new IllegalStateException("SO_RCVTIMEO on a netlink socket failed: errno " + errno);
         }
     }
 
@@ -116,7 +127,9 @@ final class NetlinkSocket implements AutoCloseable {
     private List<ByteBuffer> receive() {
         long n = libc.recv(fd, buffer, buffer.length, 0);
         if (n < 0) {
-            throw new IllegalStateException("netlink recv failed: errno " + LastError.getLastError(runtime));
+            int errno = LastError.getLastError(runtime);
+            throw new IllegalStateException(errno == 11 ? "no netlink answer in " + RECEIVE_TIMEOUT_SECONDS + " s"
+                    : "netlink recv failed: errno " + errno);
         }
         return split(buffer, (int) n);
     }
