@@ -4,7 +4,12 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * One committed nftables transaction as the kernel announces it to the {@code NFNLGRP_NFTABLES}
@@ -17,8 +22,10 @@ import java.util.List;
  * @param pid        the committing thread's id, or {@link #UNKNOWN}: a lost notification, whose
  *                   committer must be assumed foreign
  * @param process    the committing thread's name ({@code comm}, at most 15 bytes), or "" when unknown
+ * @param tables     the tables the transaction touched ("inet palisade"), from the object messages
+ *                   that precede its {@code NFT_MSG_NEWGEN}; empty when unknown (notifications lost)
  */
-record RulesetCommit(long generation, long pid, String process) {
+record RulesetCommit(long generation, long pid, String process, Optional<Set<String>> tables) {
 
     static final long UNKNOWN = -1;
 
@@ -37,11 +44,22 @@ record RulesetCommit(long generation, long pid, String process) {
         if (process == null) {
             throw new IllegalArgumentException("process is \"\" when unknown, not null");
         }
+        tables = tables.map(t -> Collections.unmodifiableSet(new TreeSet<>(t)));
     }
 
-    /** Notifications were lost (the socket's buffer overran): some commit, by someone. */
+    /** A commit that touched no table (or whose tables do not matter to the caller). */
+    RulesetCommit(long generation, long pid, String process) {
+        this(generation, pid, process, Optional.of(Set.of()));
+    }
+
+    /** Notifications were lost (the socket's buffer overran): some commit, by someone, of any table. */
     static RulesetCommit lost(long generation) {
-        return new RulesetCommit(generation, UNKNOWN, "");
+        return new RulesetCommit(generation, UNKNOWN, "", Optional.empty());
+    }
+
+    /** Whether the commit may have touched {@code table} ("inet palisade"): unknown counts as yes. */
+    boolean mayTouch(String table) {
+        return tables.isEmpty() || tables.get().contains(table);
     }
 
     /**
@@ -52,6 +70,16 @@ record RulesetCommit(long generation, long pid, String process) {
      * @throws IllegalArgumentException when a message or attribute runs past the datagram
      */
     static List<RulesetCommit> parse(byte[] data, int length) {
+        return parse(data, length, new HashSet<>());
+    }
+
+    /**
+     * As {@link #parse(byte[], int)}, across datagrams: the tables named by object messages (a new or
+     * deleted table, chain, rule, set, element, object or flowtable: their attribute 1 is the table's
+     * name) are gathered in {@code touched} until the transaction's {@code NFT_MSG_NEWGEN}, which takes
+     * them and empties it.
+     */
+    static List<RulesetCommit> parse(byte[] data, int length, Set<String> touched) {
         ByteBuffer b = ByteBuffer.wrap(data, 0, length).order(ByteOrder.nativeOrder());
         List<RulesetCommit> out = new ArrayList<>();
         int at = 0;
@@ -63,14 +91,57 @@ record RulesetCommit(long generation, long pid, String process) {
                         + length);
             }
             if (type == NEWGEN_TYPE) {
-                out.add(newGen(b, at + NLMSG_HEADER + NFGENMSG, at + len));
+                out.add(newGen(b, at + NLMSG_HEADER + NFGENMSG, at + len, touched));
+                touched.clear();
+            } else if ((type >> 8) == NFNL_SUBSYS_NFTABLES && len >= NLMSG_HEADER + NFGENMSG) {
+                String table = tableName(b, at + NLMSG_HEADER + NFGENMSG, at + len);
+                if (table != null) {
+                    touched.add(family(b.get(at + NLMSG_HEADER) & 0xff) + " " + table);
+                }
             }
             at += align(len);
         }
         return out;
     }
 
-    private static RulesetCommit newGen(ByteBuffer b, int from, int end) {
+    /** Attribute 1 of an nftables object message: the name of its table. */
+    private static String tableName(ByteBuffer b, int from, int end) {
+        int at = from;
+        while (at + 4 <= end) {
+            int alen = b.getShort(at) & 0xffff;
+            int atype = b.getShort(at + 2) & NLA_TYPE_MASK;
+            if (alen < 4 || at + alen > end) {
+                throw new IllegalArgumentException("netlink attribute of " + alen + " bytes at " + at + " past " + end);
+            }
+            if (atype == 1) {
+                return string(b, at + 4, alen - 4);
+            }
+            at += align(alen);
+        }
+        return null;
+    }
+
+    /** nft's name of an nfgenmsg family (NFPROTO_*). */
+    static String family(int nfproto) {
+        switch (nfproto) {
+            case 1:
+                return "inet";
+            case 2:
+                return "ip";
+            case 3:
+                return "arp";
+            case 5:
+                return "netdev";
+            case 7:
+                return "bridge";
+            case 10:
+                return "ip6";
+            default:
+                return "family" + nfproto;
+        }
+    }
+
+    private static RulesetCommit newGen(ByteBuffer b, int from, int end, Set<String> touched) {
         long generation = UNKNOWN;
         long pid = UNKNOWN;
         String process = "";
@@ -91,7 +162,7 @@ record RulesetCommit(long generation, long pid, String process) {
             }
             at += align(alen);
         }
-        return new RulesetCommit(generation, pid, process);
+        return new RulesetCommit(generation, pid, process, Optional.of(touched));
     }
 
     /** A NUL-terminated string attribute (the NUL may be missing). */

@@ -9,8 +9,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -41,8 +43,10 @@ public final class RulesetEvents implements AutoCloseable {
          * @param generation the ruleset generation after the commit, or -1 when unknown
          * @param pid        the committing thread's id in the initial pid namespace, or -1: unknown, assume foreign
          * @param process    the committing thread's name ({@code comm}), or "" when unknown
+         * @param tables     the tables the commit touched ("inet palisade"), or empty when unknown
+         *                   (notifications lost): assume any
          */
-        void onCommit(long generation, long pid, String process);
+        void onCommit(long generation, long pid, String process, Optional<Set<String>> tables);
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(RulesetEvents.class);
@@ -196,6 +200,7 @@ public final class RulesetEvents implements AutoCloseable {
 
     private void listen(int fd) {
         byte[] buffer = new byte[1 << 16];
+        Set<String> touched = new HashSet<>(); // tables named by the current transaction's messages so far
         while (!closed) {
             long n = libc.recv(fd, buffer, buffer.length, 0);
             if (n < 0) {
@@ -205,6 +210,7 @@ public final class RulesetEvents implements AutoCloseable {
                 }
                 if (errno == ENOBUFS) {
                     LOG.warn("nftables notifications were lost (receive buffer overrun): treating it as a foreign commit");
+                    touched.clear();
                     deliver(RulesetCommit.lost(currentGeneration()));
                     continue;
                 }
@@ -213,9 +219,10 @@ public final class RulesetEvents implements AutoCloseable {
             }
             List<RulesetCommit> commits;
             try {
-                commits = RulesetCommit.parse(buffer, (int) n);
+                commits = RulesetCommit.parse(buffer, (int) n, touched);
             } catch (IllegalArgumentException e) {
                 LOG.warn("nftables events: unreadable datagram ({}): treating it as a foreign commit", e.getMessage());
+                touched.clear();
                 commits = List.of(RulesetCommit.lost(currentGeneration()));
             }
             commits.forEach(this::deliver);
@@ -224,7 +231,7 @@ public final class RulesetEvents implements AutoCloseable {
 
     private void deliver(RulesetCommit c) {
         try {
-            listener.onCommit(c.generation(), c.pid(), c.process());
+            listener.onCommit(c.generation(), c.pid(), c.process(), c.tables());
         } catch (RuntimeException e) {
             LOG.error("nftables events: the listener failed on {}", c, e);
         }

@@ -51,6 +51,8 @@ public final class SyncLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SyncLoop.class);
     private static final int ERROR_TEXT_LIMIT = 600;
     private static final int LARGE_TABLE = 20_000;
+    private static final String OWN_TABLE = "inet " + dev.palisade.dataplane.translate.Layout.TABLE;
+    private static final String OWN_NAT_TABLE = "inet " + dev.palisade.agent.cni.NatTable.NAME;
 
     /**
      * What the loop needs of the agent's configuration. {@code hearCommits}: verify at once after any
@@ -204,8 +206,9 @@ public final class SyncLoop implements AutoCloseable {
     }
 
     /**
-     * Subscribes to the namespace's nftables commits. The kernel names the committing thread; a commit
-     * by another one (a hand flush, another program) asks for a verification at once, so a table
+     * Subscribes to the namespace's nftables commits. The kernel names the committing thread and, in
+     * the messages before it, the tables the commit touched; a commit of one of the agent's tables by
+     * another thread (a hand flush, another program) asks for a verification at once, so a table
      * changed by hand is repaired in milliseconds rather than at the next tick. The verification
      * itself reads the generation first and skips the read-back when it is still the one of the
      * agent's own last commit, so a commit that only looks foreign (the agent in a pid namespace of
@@ -215,8 +218,10 @@ public final class SyncLoop implements AutoCloseable {
     private void hearCommits() {
         long self = RulesetEvents.kernelThreadId();
         try {
-            events = new RulesetEvents(settings.netns(), (generation, pid, process) -> {
-                if (pid != self || pid < 0) {
+            events = new RulesetEvents(settings.netns(), (generation, pid, process, tables) -> {
+                // another table's commits (kube-proxy's, say, many a second on a busy node) cannot change ours
+                boolean ours = tables.isEmpty() || tables.get().contains(OWN_TABLE) || tables.get().contains(OWN_NAT_TABLE);
+                if ((pid != self || pid < 0) && ours) {
                     commitHeard.set(true);
                     inputs.nudge();
                 }

@@ -94,6 +94,24 @@ class HandEditRepairKernelTest {
         assertEquals(before, listing());
     }
 
+    @org.junit.jupiter.api.Test
+    void anotherTablesCommitsDoNotWakeTheVerification() throws Exception {
+        AgentMetrics metrics = start(true);
+        Thread.sleep(300);
+        String before = verifications(metrics);
+        for (int i = 0; i < 5; i++) { // kube-proxy's table in nftables mode commits like this, many times a second
+            Sh.inNetns(netns, "nft", "add", "table", "inet", "other" + i).orThrow();
+        }
+        Thread.sleep(1000);
+        assertEquals(before, verifications(metrics), "commits of other tables verified ours");
+        Sh.inNetns(netns, "nft", "flush", "table", "inet", "palisade").orThrow();
+        ApiServer.eventually(Duration.ofSeconds(5), () -> metrics.driftRepairCount() >= 1, metrics::text);
+    }
+
+    private static String verifications(AgentMetrics metrics) {
+        return metrics.text().lines().filter(l -> l.startsWith("palisade_agent_verify_total")).toList().toString();
+    }
+
     @ParameterizedTest(name = "control: {0}, not listening")
     @ValueSource(strings = {"flush table inet palisade"})
     void controlWithoutTheSubscriptionTheEditStaysUntilTheNextVerification(String edit) throws Exception {

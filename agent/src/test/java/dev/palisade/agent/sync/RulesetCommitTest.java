@@ -7,8 +7,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Datagrams of the NFNLGRP_NFTABLES group, built byte by byte as the kernel lays them out. */
@@ -26,15 +29,32 @@ class RulesetCommitTest {
     }
 
     @Test
-    void skipsTheObjectMessagesOfTheSameCommitAndKeepsOrder() {
+    void theObjectMessagesBeforeACommitNameTheTablesItTouchedInOrder() {
         byte[] d = datagram(
                 message(NEWTABLE, attr(1, name("palisade")), attr(2, be32(0))),
                 message(RulesetCommit.NEWGEN_TYPE, attr(1, be32(7)), attr(2, be32(100)), attr(3, name("nft"))),
                 message(NEWSETELEM, attr(1, name("palisade")), attr(2, name("in_iso4"))),
                 message(RulesetCommit.NEWGEN_TYPE, attr(1, be32(8)), attr(2, be32(200)), attr(3, name("palisade-sync"))));
 
-        assertEquals(List.of(new RulesetCommit(7, 100, "nft"), new RulesetCommit(8, 200, "palisade-sync")),
+        assertEquals(List.of(new RulesetCommit(7, 100, "nft", Optional.of(Set.of("inet palisade"))),
+                new RulesetCommit(8, 200, "palisade-sync", Optional.of(Set.of("inet palisade")))),
                 RulesetCommit.parse(d, d.length));
+    }
+
+    @Test
+    void aTransactionSpreadOverDatagramsKeepsItsTables() {
+        Set<String> touched = new java.util.HashSet<>();
+        byte[] first = datagram(message(NEWTABLE, attr(1, name("kube-proxy"))), message(NEWSETELEM, attr(1, name("palisade"))));
+        byte[] second = datagram(message(RulesetCommit.NEWGEN_TYPE, attr(1, be32(9)), attr(2, be32(5)), attr(3, name("nft"))));
+
+        assertEquals(List.of(), RulesetCommit.parse(first, first.length, touched));
+        List<RulesetCommit> commits = RulesetCommit.parse(second, second.length, touched);
+        assertEquals(List.of(new RulesetCommit(9, 5, "nft", Optional.of(Set.of("inet kube-proxy", "inet palisade")))), commits);
+        assertTrue(touched.isEmpty(), "the commit took them");
+        byte[] other = datagram(message(NEWTABLE, attr(1, name("kube-proxy"))),
+                message(RulesetCommit.NEWGEN_TYPE, attr(1, be32(10)), attr(2, be32(5)), attr(3, name("nft"))));
+        RulesetCommit kubeProxy = RulesetCommit.parse(other, other.length, touched).get(0);
+        assertTrue(kubeProxy.mayTouch("inet kube-proxy") && !kubeProxy.mayTouch("inet palisade"), kubeProxy.toString());
     }
 
     @Test
@@ -77,7 +97,8 @@ class RulesetCommitTest {
 
     @Test
     void aLostNotificationIsAnUnknownCommitter() {
-        assertEquals(new RulesetCommit(12, -1, ""), RulesetCommit.lost(12));
+        assertEquals(new RulesetCommit(12, -1, "", Optional.empty()), RulesetCommit.lost(12));
+        assertTrue(RulesetCommit.lost(12).mayTouch("inet palisade"), "lost notifications may have touched any table");
     }
 
     // ---- building datagrams ----
@@ -93,7 +114,8 @@ class RulesetCommitTest {
     /** nlmsghdr (native order), nfgenmsg (family, version, res_id), then the attributes. */
     private static byte[] message(int type, byte[]... attributes) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.writeBytes(new byte[] {0, 0, 0, 0}); // AF_UNSPEC, NFNETLINK_V0, res_id
+        // the kernel's family: NFPROTO_INET for the objects of an inet table, AF_UNSPEC for NEWGEN
+        body.writeBytes(new byte[] {(byte) (type == RulesetCommit.NEWGEN_TYPE ? 0 : 1), 0, 0, 0});
         for (byte[] a : attributes) {
             body.writeBytes(a);
         }

@@ -36,7 +36,7 @@ class RulesetEventsKernelTest {
         try (TestNetns netns = TestNetns.create(); TestNetns other = TestNetns.create();
              NetnsThread inNetns = NetnsThread.enter(netns.name());
              RulesetEvents events = new RulesetEvents(Optional.of(netns.name()),
-                     (g, pid, process) -> heard.add(new RulesetCommit(g, pid, process))).start()) {
+                     (g, pid, process, tables) -> heard.add(new RulesetCommit(g, pid, process, tables))).start()) {
             long g0 = inNetns.call(KernelGeneration::read);
 
             netns.execInside("nft", "add table inet x");
@@ -45,6 +45,7 @@ class RulesetEventsKernelTest {
             assertNotNull(foreign, "no commit heard after nft add table");
             assertEquals(g0 + 1, foreign.generation(), foreign.toString());
             assertEquals("nft", foreign.process());
+            assertEquals(Optional.of(java.util.Set.of("inet x")), foreign.tables(), "the table the commit touched");
             assertTrue(foreign.pid() > 0 && !ownTask(foreign.pid()), foreign + " is not another process");
 
             long tid = inNetns.call(() -> {
@@ -58,8 +59,15 @@ class RulesetEventsKernelTest {
             assertNotNull(own, "no commit heard after libnftables' commit");
             assertEquals(g0 + 2, own.generation(), own.toString());
             assertEquals(tid, own.pid(), "the kernel names the committing thread: " + own);
+            assertEquals(Optional.of(java.util.Set.of("inet y")), own.tables(), own.toString());
             assertTrue(ownTask(own.pid()), own + " is one of this process's threads");
             assertEquals(ProcessHandle.current().pid(), ownProcess(own.pid()), own.toString());
+
+            netns.execInside("nft", "add table ip6 w; add chain ip6 w c; delete table inet x");
+            RulesetCommit two = heard.poll(10, TimeUnit.SECONDS);
+            assertNotNull(two);
+            assertEquals(Optional.of(java.util.Set.of("inet x", "ip6 w")), two.tables(), two.toString());
+            assertTrue(two.mayTouch("inet x") && !two.mayTouch("inet palisade"), two.toString());
 
             other.execInside("nft", "add table inet z");
             assertNull(heard.poll(1, TimeUnit.SECONDS), "a commit in another namespace is not ours to hear");
@@ -83,8 +91,8 @@ class RulesetEventsKernelTest {
             elements.append(i == 0 ? "" : ", ").append("10.1.").append(i / 250).append('.').append(i % 250 + 1);
         }
         try (TestNetns netns = TestNetns.create();
-             RulesetEvents events = new RulesetEvents(Optional.of(netns.name()), (g, pid, process) -> {
-                 heard.add(new RulesetCommit(g, pid, process));
+             RulesetEvents events = new RulesetEvents(Optional.of(netns.name()), (g, pid, process, tables) -> {
+                 heard.add(new RulesetCommit(g, pid, process, tables));
                  await(release); // stuck in the first call while the notifications pile up
              }, 4096).start()) {
             netns.execInside("nft", "add table inet x");
