@@ -106,6 +106,17 @@ record RulesetCommit(long generation, long pid, String process, Optional<Set<Str
 
     /** Attribute 1 of an nftables object message: the name of its table. */
     private static String tableName(ByteBuffer b, int from, int end) {
+        String[] name = {null};
+        attributes(b, from, end, (type, value, length) -> {
+            if (type == 1 && name[0] == null) {
+                name[0] = string(b, value, length);
+            }
+        });
+        return name[0];
+    }
+
+    /** Visits the attributes between {@code from} and {@code end}; a malformed one is an error here. */
+    private static void attributes(ByteBuffer b, int from, int end, NetlinkSocket.AttributeVisitor visitor) {
         int at = from;
         while (at + 4 <= end) {
             int alen = b.getShort(at) & 0xffff;
@@ -113,12 +124,9 @@ record RulesetCommit(long generation, long pid, String process, Optional<Set<Str
             if (alen < 4 || at + alen > end) {
                 throw new IllegalArgumentException("netlink attribute of " + alen + " bytes at " + at + " past " + end);
             }
-            if (atype == 1) {
-                return string(b, at + 4, alen - 4);
-            }
+            visitor.visit(atype, at + 4, alen - 4);
             at += align(alen);
         }
-        return null;
     }
 
     /** nft's name of an nfgenmsg family (NFPROTO_*). */
@@ -142,27 +150,18 @@ record RulesetCommit(long generation, long pid, String process, Optional<Set<Str
     }
 
     private static RulesetCommit newGen(ByteBuffer b, int from, int end, Set<String> touched) {
-        long generation = UNKNOWN;
-        long pid = UNKNOWN;
-        String process = "";
-        int at = from;
-        while (at + 4 <= end) {
-            int alen = b.getShort(at) & 0xffff;
-            int atype = b.getShort(at + 2) & NLA_TYPE_MASK;
-            if (alen < 4 || at + alen > end) {
-                throw new IllegalArgumentException("netlink attribute of " + alen + " bytes at " + at + " past " + end);
+        long[] genAndPid = {UNKNOWN, UNKNOWN};
+        String[] process = {""};
+        attributes(b, from, end, (type, value, length) -> {
+            if (type == NFTA_GEN_ID && length >= 4) {
+                genAndPid[0] = bigEndianU32(b, value);
+            } else if (type == NFTA_GEN_PROC_PID && length >= 4) {
+                genAndPid[1] = bigEndianU32(b, value);
+            } else if (type == NFTA_GEN_PROC_NAME) {
+                process[0] = string(b, value, length);
             }
-            int payload = alen - 4;
-            if (atype == NFTA_GEN_ID && payload >= 4) {
-                generation = bigEndianU32(b, at + 4);
-            } else if (atype == NFTA_GEN_PROC_PID && payload >= 4) {
-                pid = bigEndianU32(b, at + 4);
-            } else if (atype == NFTA_GEN_PROC_NAME) {
-                process = string(b, at + 4, payload);
-            }
-            at += align(alen);
-        }
-        return new RulesetCommit(generation, pid, process, Optional.of(touched));
+        });
+        return new RulesetCommit(genAndPid[0], genAndPid[1], process[0], Optional.of(touched));
     }
 
     /** A NUL-terminated string attribute (the NUL may be missing). */
