@@ -245,6 +245,29 @@ public final class Projection {
      * The identity of an object, with the namespace defaulted to {@value #DEFAULT_NAMESPACE} for
      * namespaced kinds; empty (with an error) when the name is missing.
      */
+    private static final java.util.regex.Pattern DNS1123_LABEL = java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    private static final java.util.regex.Pattern DNS1123_SUBDOMAIN =
+            java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
+    /** Why {@code name} is not an RFC 1123 label (a namespace's name), or empty when it is one. */
+    static Optional<String> dns1123Label(String name) {
+        if (name.length() > 63) {
+            return Optional.of("must be no more than 63 characters");
+        }
+        return DNS1123_LABEL.matcher(name).matches() ? Optional.empty() : Optional.of("a lowercase RFC 1123 label must "
+                + "consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character");
+    }
+
+    /** Why {@code name} is not an RFC 1123 subdomain (the name of a pod, node or policy), or empty when it is one. */
+    static Optional<String> dns1123Subdomain(String name) {
+        if (name.length() > 253) {
+            return Optional.of("must be no more than 253 characters");
+        }
+        return DNS1123_SUBDOMAIN.matcher(name).matches() ? Optional.empty() : Optional.of("a lowercase RFC 1123 "
+                + "subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with "
+                + "an alphanumeric character");
+    }
+
     public static Optional<ObjectRef> ref(String kind, ObjectMeta metadata, boolean namespaced) {
         return ref(kind, metadata, namespaced, new Problems());
     }
@@ -254,6 +277,24 @@ public final class Projection {
             problems.object = kind;
             problems.error("metadata.name", "name is required");
             return Optional.empty();
+        }
+        // the API server's own rules (apimachinery's IsDNS1123Subdomain / IsDNS1123Label): a name it
+        // would refuse is refused here too, so `palisade compile` never explains a cluster that cannot exist
+        boolean namespaceKind = kind.equals("Namespace");
+        Optional<String> badName = namespaceKind ? dns1123Label(metadata.getName()) : dns1123Subdomain(metadata.getName());
+        if (badName.isPresent()) {
+            problems.object = kind;
+            problems.error("metadata.name", "invalid name " + quote(metadata.getName()) + ": " + badName.get());
+            return Optional.empty();
+        }
+        if (namespaced && metadata.getNamespace() != null && !metadata.getNamespace().isEmpty()) {
+            Optional<String> badNs = dns1123Label(metadata.getNamespace());
+            if (badNs.isPresent()) {
+                problems.object = kind;
+                problems.error("metadata.namespace", "invalid namespace " + quote(metadata.getNamespace()) + ": "
+                        + badNs.get());
+                return Optional.empty();
+            }
         }
         if (!namespaced) {
             return Optional.of(ObjectRef.clusterScoped(kind, metadata.getName()));
