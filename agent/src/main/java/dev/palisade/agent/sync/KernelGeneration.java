@@ -40,17 +40,15 @@ final class KernelGeneration {
         if (type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN)) {
             throw new IllegalStateException("unexpected netlink message type " + type);
         }
-        int at = 16 + 4; // nlmsghdr, nfgenmsg
-        while (at + 4 <= Math.min(len, msg.limit())) {
-            int alen = msg.getShort(at) & 0xffff;
-            int atype = msg.getShort(at + 2) & 0x3fff;
-            if (alen < 4) {
-                break;
+        long[] generation = {-1};
+        ByteBuffer be = msg.duplicate().order(ByteOrder.BIG_ENDIAN); // nftables attribute values are big-endian
+        NetlinkSocket.attributes(msg, NetlinkSocket.HEADER + 4, len, (attr, value, length) -> { // after nfgenmsg
+            if (attr == NFTA_GEN_ID && length >= 4 && generation[0] < 0) {
+                generation[0] = Integer.toUnsignedLong(be.getInt(value));
             }
-            if (atype == NFTA_GEN_ID && alen >= 8) {
-                return Integer.toUnsignedLong(msg.order(ByteOrder.BIG_ENDIAN).getInt(at + 4));
-            }
-            at += (alen + 3) & ~3;
+        });
+        if (generation[0] >= 0) {
+            return generation[0];
         }
         throw new IllegalStateException("no NFTA_GEN_ID in the answer to NFT_MSG_GETGEN");
     }
