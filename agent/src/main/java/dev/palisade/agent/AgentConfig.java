@@ -1,6 +1,7 @@
 package dev.palisade.agent;
 
 import dev.palisade.agent.cni.CniSettings;
+import dev.palisade.agent.watch.DaemonSetRef;
 import dev.palisade.dataplane.sync.Backoff;
 import dev.palisade.model.Cidr;
 
@@ -29,11 +30,14 @@ import java.util.Optional;
  * @param cni            CNI mode: present when the agent also gives pods their network
  * @param netns          program this named network namespace ({@code /var/run/netns/<name>}) instead of the
  *                       process's own; for simulated nodes on one host (tests, benchmarks)
+ * @param daemonSet      the DaemonSet that runs this agent (POD_NAMESPACE and PALISADE_DAEMONSET): when it stops,
+ *                       the agent deletes its table if that DaemonSet is gone or no longer selects the node;
+ *                       empty: the table always stays (docs/design/failure-model.md, "Uninstall")
  */
 public record AgentConfig(String node, InetSocketAddress http, Duration verifyInterval, Duration fullVerifyInterval,
                           Backoff backoff,
                           boolean pendingGuard, List<Cidr> pendingCidrs, List<Cidr> clusterCidrs,
-                          Optional<CniSettings> cni, Optional<String> netns) {
+                          Optional<CniSettings> cni, Optional<String> netns, Optional<DaemonSetRef> daemonSet) {
 
     public static final int DEFAULT_HTTP_PORT = 9091;
     public static final Duration DEFAULT_VERIFY_INTERVAL = Duration.ofSeconds(30);
@@ -57,12 +61,14 @@ public record AgentConfig(String node, InetSocketAddress http, Duration verifyIn
         clusterCidrs = List.copyOf(clusterCidrs);
         Objects.requireNonNull(cni, "cni");
         Objects.requireNonNull(netns, "netns");
+        Objects.requireNonNull(daemonSet, "daemonSet");
     }
 
     /** The defaults for {@code node}: guard on, no CNI mode, the process's own namespace. */
     public static AgentConfig defaults(String node) {
         return new AgentConfig(node, new InetSocketAddress(DEFAULT_HTTP_PORT), DEFAULT_VERIFY_INTERVAL,
-                DEFAULT_FULL_VERIFY_INTERVAL, Backoff.DEFAULT, true, List.of(), List.of(), Optional.empty(), Optional.empty());
+                DEFAULT_FULL_VERIFY_INTERVAL, Backoff.DEFAULT, true, List.of(), List.of(), Optional.empty(), Optional.empty(),
+                Optional.empty());
     }
 
     /**
@@ -95,7 +101,8 @@ public record AgentConfig(String node, InetSocketAddress http, Duration verifyIn
      * (seconds), {@code --no-pending-guard},
      * {@code --pending-cidr} (repeatable), {@code --cluster-cidr} (repeatable), {@code --cni},
      * {@code --cni-preset}, {@code --cni-bin-dir}, {@code --cni-conf-dir}, {@code --cni-mtu},
-     * {@code --cni-ipam-data-dir}, {@code --netns}.
+     * {@code --cni-ipam-data-dir}, {@code --netns}, {@code --daemonset} ({@code namespace/name}; by default
+     * POD_NAMESPACE/PALISADE_DAEMONSET when both are set, like NODE_NAME read with or without flags).
      *
      * @throws IllegalArgumentException naming the flag, for an unknown flag or a bad value
      */
@@ -110,6 +117,10 @@ public record AgentConfig(String node, InetSocketAddress http, Duration verifyIn
         boolean cniMode = false;
         CniSettings cni = CniSettings.Preset.KIND.settings();
         String netns = null;
+        String podNamespace = env.get("POD_NAMESPACE");
+        String daemonSetName = env.get("PALISADE_DAEMONSET");
+        Optional<DaemonSetRef> daemonSet = podNamespace == null || podNamespace.isBlank() || daemonSetName == null
+                || daemonSetName.isBlank() ? Optional.empty() : Optional.of(new DaemonSetRef(podNamespace, daemonSetName));
         for (int i = 0; i < argv.size(); i++) {
             String a = argv.get(i);
             String name = a;
@@ -142,6 +153,7 @@ public record AgentConfig(String node, InetSocketAddress http, Duration verifyIn
                     case "--cni-mtu" -> cni = cni.withMtu(Integer.parseInt(value));
                     case "--cni-ipam-data-dir" -> cni = cni.withIpamDataDir(Path.of(value));
                     case "--netns" -> netns = value;
+                    case "--daemonset" -> daemonSet = Optional.of(DaemonSetRef.parse(value));
                     default -> throw new IllegalArgumentException("unknown flag " + name);
                 }
             } catch (NumberFormatException e) {
@@ -152,7 +164,7 @@ public record AgentConfig(String node, InetSocketAddress http, Duration verifyIn
             fullVerify = verify.compareTo(DEFAULT_FULL_VERIFY_INTERVAL) > 0 ? verify : DEFAULT_FULL_VERIFY_INTERVAL;
         }
         return new AgentConfig(node, new InetSocketAddress(port), verify, fullVerify, Backoff.DEFAULT, guard, pending, cluster,
-                cniMode ? Optional.of(cni) : Optional.empty(), Optional.ofNullable(netns));
+                cniMode ? Optional.of(cni) : Optional.empty(), Optional.ofNullable(netns), daemonSet);
     }
 
     private static CniSettings presetKeepingOverrides(CniSettings.Preset preset, CniSettings current) {
@@ -161,24 +173,29 @@ public record AgentConfig(String node, InetSocketAddress http, Duration verifyIn
     }
 
     public AgentConfig withHttp(InetSocketAddress address) {
-        return new AgentConfig(node, address, verifyInterval, fullVerifyInterval, backoff, pendingGuard, pendingCidrs, clusterCidrs, cni, netns);
+        return new AgentConfig(node, address, verifyInterval, fullVerifyInterval, backoff, pendingGuard, pendingCidrs, clusterCidrs, cni, netns, daemonSet);
     }
 
     public AgentConfig withVerifyInterval(Duration d) {
-        return new AgentConfig(node, http, d, d.compareTo(fullVerifyInterval) > 0 ? d : fullVerifyInterval, backoff, pendingGuard, pendingCidrs, clusterCidrs, cni, netns);
+        return new AgentConfig(node, http, d, d.compareTo(fullVerifyInterval) > 0 ? d : fullVerifyInterval, backoff, pendingGuard, pendingCidrs, clusterCidrs, cni, netns, daemonSet);
     }
 
     public AgentConfig withBackoff(Backoff b) {
-        return new AgentConfig(node, http, verifyInterval, fullVerifyInterval, b, pendingGuard, pendingCidrs, clusterCidrs, cni, netns);
+        return new AgentConfig(node, http, verifyInterval, fullVerifyInterval, b, pendingGuard, pendingCidrs, clusterCidrs, cni, netns, daemonSet);
     }
 
     public AgentConfig withCni(CniSettings settings) {
         return new AgentConfig(node, http, verifyInterval, fullVerifyInterval, backoff, pendingGuard, pendingCidrs, clusterCidrs,
-                Optional.ofNullable(settings), netns);
+                Optional.ofNullable(settings), netns, daemonSet);
     }
 
     public AgentConfig withNetns(String name) {
         return new AgentConfig(node, http, verifyInterval, fullVerifyInterval, backoff, pendingGuard, pendingCidrs, clusterCidrs, cni,
-                Optional.ofNullable(name));
+                Optional.ofNullable(name), daemonSet);
+    }
+
+    public AgentConfig withDaemonSet(DaemonSetRef ref) {
+        return new AgentConfig(node, http, verifyInterval, fullVerifyInterval, backoff, pendingGuard, pendingCidrs, clusterCidrs, cni,
+                netns, Optional.ofNullable(ref));
     }
 }

@@ -7,6 +7,7 @@ import dev.palisade.agent.sync.Inputs;
 import dev.palisade.agent.sync.ReleasingNftables;
 import dev.palisade.agent.sync.SyncLoop;
 import dev.palisade.agent.telemetry.AgentMetrics;
+import dev.palisade.agent.watch.DaemonSetWatch;
 import dev.palisade.agent.watch.NodeWatch;
 import dev.palisade.agent.watch.RuleSetWatch;
 import dev.palisade.agent.watch.StatusReporter;
@@ -20,14 +21,16 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * The agent's wiring, by hand: a watch on this node's rule set (and the address sets it names), a
- * watch on Nodes, one kernel thread that applies and verifies, a status writer, metrics and probes
+ * watch on Nodes, a watch on its own DaemonSet (to tell an uninstall from a restart), one kernel thread that applies and verifies, a status writer, metrics and probes
  * over HTTP. {@code palisade agent} (the CLI's composition root) calls {@link #run(AgentConfig)};
  * tests call {@link #start}.
  */
@@ -38,19 +41,38 @@ public final class AgentMain {
     private AgentMain() {
     }
 
+    /** How long a stopping agent waits for the API server to say whether it is being uninstalled. */
+    static final Duration DECIDE_WITHIN = Duration.ofSeconds(5);
+    /** How long it then waits for the sync loop to finish its pass and, when uninstalled, delete the table. */
+    static final Duration DELETE_WITHIN = Duration.ofSeconds(20);
+
     /**
      * Runs until the JVM is asked to stop (SIGTERM). The Kubernetes client is configured the usual way:
-     * in-cluster service account, else kubeconfig. On stop, the kernel's tables stay and keep enforcing.
+     * in-cluster service account, else kubeconfig. On stop the kernel's tables stay and keep enforcing,
+     * unless the agent's DaemonSet says it is being uninstalled from this node ({@link Agent#leave}).
+     * The whole stop fits in the pod's terminationGracePeriodSeconds (30).
      */
     public static void run(AgentConfig config) throws InterruptedException {
         CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        // The JVM halts once its shutdown hooks return, whatever other threads are doing: the hook
+        // waits for the main thread to finish leaving (the table deleted or kept) before it returns.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                stopped.await(DECIDE_WITHIN.plus(DELETE_WITHIN).plusSeconds(2).toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "palisade-shutdown"));
         try (KubernetesClient client = new KubernetesClientBuilder().build();
              Agent agent = start(config, client, () -> new ReleasingNftables(LibNftables::open))) {
-            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "palisade-shutdown"));
             LOG.info("agent for node {} running{}; metrics and probes on port {}", config.node(),
                     config.cni().map(c -> ", CNI mode (" + c.confFile() + ")").orElse(""), agent.httpPort());
             stop.await();
-            LOG.info("agent for node {} stopping; the tables stay in the kernel", config.node());
+            agent.leave(DECIDE_WITHIN, DELETE_WITHIN);
+        } finally {
+            stopped.countDown();
         }
     }
 
@@ -75,6 +97,8 @@ public final class AgentMain {
                 SyncLoop::kernelGeneration, Conntrack.KERNEL, cni, inputs, metrics, status);
         RuleSetWatch ruleSets = new RuleSetWatch(client, config.node(), inputs, metrics, config.backoff(), status);
         NodeWatch nodes = new NodeWatch(client, config.node(), config.cni().isPresent(), inputs);
+        Optional<DaemonSetWatch> daemonSet = config.daemonSet()
+                .map(ref -> new DaemonSetWatch(client, ref, config.node(), nodes::self, metrics));
         HttpEndpoints http;
         try {
             http = new HttpEndpoints(config.http(), metrics::writeText, loop::healthy, loop::ready);
@@ -84,6 +108,8 @@ public final class AgentMain {
         loop.start();
         nodes.start();
         ruleSets.start();
-        return new Agent(ruleSets, nodes, status, loop, metrics, http);
+        daemonSet.ifPresentOrElse(DaemonSetWatch::start, () -> LOG.info("no DaemonSet given (POD_NAMESPACE and "
+                + "PALISADE_DAEMONSET): the tables stay in the kernel whenever this agent stops, uninstall included"));
+        return new Agent(config.node(), ruleSets, nodes, daemonSet, status, loop, metrics, http);
     }
 }

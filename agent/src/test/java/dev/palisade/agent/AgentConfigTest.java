@@ -1,6 +1,7 @@
 package dev.palisade.agent;
 
 import dev.palisade.agent.cni.CniSettings;
+import dev.palisade.agent.watch.DaemonSetRef;
 import dev.palisade.model.Cidr;
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +49,20 @@ class AgentConfigTest {
         AgentConfig c = AgentConfig.fromEnvironment(Map.of("NODE_NAME", "n1", "PALISADE_CNI", "true",
                 "PALISADE_CNI_PRESET", "k3d"));
         assertEquals(Path.of("/var/lib/rancher/k3s/agent/etc/cni/net.d"), c.cni().orElseThrow().confDir());
+    }
+
+    @Test
+    void theDaemonSetFromTheDownwardApiWithOrWithoutFlags() {
+        Map<String, String> env = Map.of("NODE_NAME", "n1", "POD_NAMESPACE", "palisade-system",
+                "PALISADE_DAEMONSET", "palisade-agent");
+        DaemonSetRef expected = new DaemonSetRef("palisade-system", "palisade-agent");
+        assertEquals(Optional.of(expected), AgentConfig.fromEnvironment(env).daemonSet());
+        assertEquals(Optional.of(expected), AgentConfig.parse(List.of("--http-port=9091"), env).daemonSet());
+        assertEquals(Optional.of(new DaemonSetRef("ns", "ds")),
+                AgentConfig.parse(List.of("--daemonset=ns/ds"), env).daemonSet());
+        assertEquals(Optional.empty(), AgentConfig.fromEnvironment(Map.of("NODE_NAME", "n1", "POD_NAMESPACE", "x"))
+                .daemonSet(), "without a name the tables always stay");
+        assertThrows(IllegalArgumentException.class, () -> AgentConfig.parse(List.of("--node=n", "--daemonset=ds"), Map.of()));
     }
 
     @Test

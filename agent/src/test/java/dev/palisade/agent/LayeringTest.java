@@ -10,8 +10,8 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 /**
  * The agent's stages point one way: watch (the API server) hands values to sync (the kernel), which
  * drives cni; telemetry serves all. The kernel side never sees fabric8, the API side never sees the
- * kernel port, and the pure pieces (the guard, the CNI configuration, routes, the NAT script) touch
- * neither.
+ * kernel port, and the pure pieces (the guard, the CNI configuration, routes, the NAT script, the
+ * uninstall decision) touch neither.
  */
 class LayeringTest {
 
@@ -49,6 +49,7 @@ class LayeringTest {
                 .or().haveFullyQualifiedName("dev.palisade.agent.cni.ConfList")
                 .or().haveFullyQualifiedName("dev.palisade.agent.cni.Route")
                 .or().haveFullyQualifiedName("dev.palisade.agent.cni.NatTable")
+                .or().haveNameMatching("dev\\.palisade\\.agent\\.watch\\.Departure(\\$.*)?")
                 .should().dependOnClassesThat().resideInAnyPackage("..dataplane.kernel..", "..dataplane.sync..", "jnr..",
                         "org.slf4j..", "io.fabric8..")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("java.nio.file.Files")

@@ -6,10 +6,12 @@ import dev.palisade.agent.telemetry.AgentMetrics;
 import dev.palisade.dataplane.kernel.Nftables;
 import dev.palisade.dataplane.nft.Table;
 import dev.palisade.dataplane.readback.Drift;
+import dev.palisade.dataplane.render.NftRenderer;
 import dev.palisade.dataplane.sync.ApplyException;
 import dev.palisade.dataplane.sync.ApplyResult;
 import dev.palisade.dataplane.sync.Backoff;
 import dev.palisade.dataplane.sync.TableSync;
+import dev.palisade.dataplane.translate.Layout;
 import dev.palisade.model.Cidr;
 import dev.palisade.model.IpAddress;
 import dev.palisade.ruleset.NodeRuleSet;
@@ -44,14 +46,15 @@ import java.util.random.RandomGenerator;
  * nftables generation has not moved since the agent's own last commit, nothing can have changed and
  * the (at 100,000 elements, seconds long) read-back is skipped; it is done when the generation moved
  * and at least every {@code fullVerifyInterval}. It never deletes or flushes a table: not on error,
- * not on start, not on stop.
+ * not on start, not on stop; the one exception is {@link #closeAndDeleteTable}, for an agent that
+ * is being uninstalled from its node.
  */
 public final class SyncLoop implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SyncLoop.class);
     private static final int ERROR_TEXT_LIMIT = 600;
     private static final int LARGE_TABLE = 20_000;
-    private static final String OWN_TABLE = "inet " + dev.palisade.dataplane.translate.Layout.TABLE;
+    private static final String OWN_TABLE = Layout.FAMILY + " " + Layout.TABLE;
     private static final String OWN_NAT_TABLE = "inet " + dev.palisade.agent.cni.NatTable.NAME;
 
     /**
@@ -93,6 +96,8 @@ public final class SyncLoop implements AutoCloseable {
     private final CompletableFuture<Void> firstFullApply = new CompletableFuture<>();
     private final RandomGenerator random = RandomGenerator.getDefault();
     private volatile boolean closed;
+    private volatile boolean deleteOnClose;
+    private final CompletableFuture<Boolean> tableDeleted = new CompletableFuture<>();
     private volatile boolean fatal;
     private volatile long heartbeat = System.nanoTime();
     private volatile boolean cniConfigured;
@@ -201,7 +206,32 @@ public final class SyncLoop implements AutoCloseable {
             if (events != null) {
                 events.close();
             }
-            nft.close(); // the tables stay in the kernel and keep enforcing
+            if (deleteOnClose) {
+                deleteTable();
+            }
+            nft.close(); // unless just deleted, the tables stay in the kernel and keep enforcing
+        }
+    }
+
+    /**
+     * The policy table, pending guard included, in one transaction. The NAT table is not touched: it
+     * only rewrites the source of pod traffic leaving the cluster, drops nothing, and in CNI mode the
+     * pods that keep running on the node need it to reach the outside.
+     */
+    private void deleteTable() {
+        long start = System.nanoTime();
+        try {
+            nft.run(NftRenderer.deleteScript(Layout.FAMILY, Layout.TABLE));
+            LOG.info("deleted table {} in one transaction ({} ms): node {} no longer enforces network policies{}",
+                    OWN_TABLE, (System.nanoTime() - start) / 1_000_000, settings.node(),
+                    cni.isPresent() ? "; table " + OWN_NAT_TABLE + ", the routes to other nodes' pods and the CNI "
+                            + "configuration stay, so the node's pods keep their network" : "");
+            tableDeleted.complete(true);
+        } catch (RuntimeException e) {
+            LOG.error("cannot delete table {}: it stays in the kernel and keeps enforcing, pending guard included; "
+                    + "delete it by hand on node {} (nft delete table {}): {}", OWN_TABLE, settings.node(), OWN_TABLE,
+                    e.getMessage());
+            tableDeleted.complete(false);
         }
     }
 
@@ -474,10 +504,35 @@ public final class SyncLoop implements AutoCloseable {
     /** Stops the loop; the kernel's tables stay as they are and keep enforcing. */
     @Override
     public void close() {
+        stop(Duration.ofSeconds(10));
+    }
+
+    /**
+     * Stops the loop and, as its thread's last act, deletes the policy table in one transaction:
+     * only for an agent that is being uninstalled from its node. A pass under way finishes first, so
+     * nothing is applied after the deletion. In CNI mode the NAT table, the routes and the CNI
+     * configuration stay, so the pods on the node keep their network.
+     *
+     * @param timeout how long to wait for the loop's thread (a full apply of a large table takes seconds)
+     * @return true when the table is gone; false when the kernel refused, the loop never opened the
+     *         kernel, or it did not stop in time
+     */
+    public boolean closeAndDeleteTable(Duration timeout) {
+        deleteOnClose = true;
+        stop(timeout);
+        if (thread.isAlive() || !tableDeleted.isDone()) {
+            LOG.error("the sync loop did not delete table {} within {} s; it stays in the kernel", OWN_TABLE,
+                    timeout.toSeconds());
+            return false;
+        }
+        return tableDeleted.join();
+    }
+
+    private void stop(Duration timeout) {
         closed = true;
         inputs.nudge();
         try {
-            thread.join(10_000);
+            thread.join(timeout.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -89,6 +89,10 @@ public final class AgentMetrics {
             .help("CNI mode: failures to write the CNI configuration, routes or the NAT table, by what (conflist, routes, nat)")
             .labelNames("what")
             .register(registry);
+    private final Gauge cleanupArmed = Gauge.builder()
+            .name("palisade_agent_cleanup_armed")
+            .help("1 once the agent has seen its DaemonSet: it deletes its table when uninstalled from the node")
+            .register(registry);
 
     private final Counter revoked = Counter.builder()
             .name("palisade_agent_conntrack_revoked_total")
@@ -108,6 +112,7 @@ public final class AgentMetrics {
         revoked.initLabelValues();
         revokeFailures.initLabelValues();
         ready.set(0);
+        cleanupArmed.set(0);
     }
 
     public void applied(String mode, double seconds, int elements) {
@@ -150,6 +155,10 @@ public final class AgentMetrics {
 
     public void ready() {
         ready.set(1);
+    }
+
+    public void cleanupArmed() {
+        cleanupArmed.set(1);
     }
 
     public void routes(int count) {

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -66,6 +67,20 @@ public final class NodeWatch implements AutoCloseable {
                 publish(); // an empty list has no onAdd
             }
         });
+    }
+
+    /** This node's name and labels as last seen by the watch; empty before it listed, or when the node is gone. */
+    public Optional<Departure.NodeFacts> self() {
+        if (informer == null || !informer.hasSynced()) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(informer.getStore().getByKey(node)).map(NodeWatch::facts);
+    }
+
+    /** What {@link Departure} needs of a Node. */
+    static Departure.NodeFacts facts(Node n) {
+        Map<String, String> labels = n.getMetadata().getLabels();
+        return new Departure.NodeFacts(n.getMetadata().getName(), labels == null ? Map.of() : labels);
     }
 
     public boolean synced() {

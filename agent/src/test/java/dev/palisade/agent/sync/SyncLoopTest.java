@@ -219,6 +219,30 @@ class SyncLoopTest {
     }
 
     @Test
+    void aStopSendsNothing() throws Exception {
+        start(Duration.ofHours(1));
+        nodes();
+        inputs.ruleSet(revision(1, "10.244.1.5"));
+        loop.firstFullApply().get(5, TimeUnit.SECONDS);
+        loop.close();
+        assertEquals(1, nft.appliedScripts().size(), "the table stays: " + nft.appliedScripts());
+    }
+
+    @Test
+    void anUninstallDeletesThePolicyTableAloneInOneLastTransaction() throws Exception {
+        start(Duration.ofHours(1));
+        nodes();
+        inputs.ruleSet(revision(1, "10.244.1.5"));
+        loop.firstFullApply().get(5, TimeUnit.SECONDS);
+        assertTrue(loop.closeAndDeleteTable(Duration.ofSeconds(10)));
+        List<String> scripts = nft.appliedScripts();
+        assertEquals(2, scripts.size(), scripts.toString());
+        assertEquals("add table inet palisade\ndelete table inet palisade\n", scripts.get(1),
+                "the last transaction deletes the policy table, and nothing else");
+        assertTrue(nft.calls().stream().noneMatch(c -> c.text().startsWith("flush")), "never a flush");
+    }
+
+    @Test
     void driftFoundByVerificationIsRepairedWithTheLastAppliedTable() throws Exception {
         start(Duration.ofMillis(100));
         nodes();

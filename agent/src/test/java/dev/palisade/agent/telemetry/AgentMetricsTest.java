@@ -38,6 +38,7 @@ class AgentMetricsTest {
                 "palisade_agent_applied_revision gauge",
                 "palisade_agent_apply_duration_seconds histogram",
                 "palisade_agent_apply_total counter",
+                "palisade_agent_cleanup_armed gauge",
                 "palisade_agent_cni_errors_total counter",
                 "palisade_agent_conntrack_revoke_failures_total counter",
                 "palisade_agent_conntrack_revoked_total counter",
@@ -64,6 +65,9 @@ class AgentMetricsTest {
         assertTrue(text.contains("palisade_agent_drift_repairs_total 1.0"), text);
         assertTrue(text.contains("palisade_agent_ready 1.0"), text);
         assertTrue(text.contains("palisade_agent_verify_total{result=\"in_sync\"} 1.0"), text);
+        assertTrue(text.contains("palisade_agent_cleanup_armed 0.0"), text);
+        m.cleanupArmed();
+        assertTrue(m.text().contains("palisade_agent_cleanup_armed 1.0"));
     }
 
     @Test

@@ -43,6 +43,15 @@ public final class NftRenderer {
     }
 
     /**
+     * A script that deletes the table in one transaction, whether or not the kernel holds it ("add"
+     * first, as in {@link #replaceScript}). Only for an agent that is being uninstalled from its node
+     * (docs/design/failure-model.md, "Uninstall"): nothing else ever deletes the table.
+     */
+    public static String deleteScript(String family, String name) {
+        return "add table " + family + ' ' + name + '\n' + "delete table " + family + ' ' + name + '\n';
+    }
+
+    /**
      * The incremental script: every removal, then every addition, as one transaction. Removals go
      * first so that a re-cut interval box never overlaps the box it replaces.
      */
