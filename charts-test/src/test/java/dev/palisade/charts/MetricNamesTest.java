@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -150,6 +151,26 @@ class MetricNamesTest {
         for (String alert : alerts) {
             assertTrue(doc.contains("`" + alert + "`"), alert + " is not explained in docs/operations.md");
         }
+    }
+
+    /**
+     * charts-test/prometheus/metric-families.sh, the list a check against a real Prometheus reads,
+     * prints each family the programs register, once, with its type.
+     */
+    @Test
+    void metricFamiliesShListsEveryFamilyWithItsType() {
+        Helm.Result r = Helm.exec(List.of(Helm.REPO.resolve("charts-test/prometheus/metric-families.sh").toString(), "--types"),
+                Map.of(), 60).orFail("metric-families.sh --types");
+        Set<String> expected = new TreeSet<>();
+        for (String family : families()) {
+            String[] f = family.split(" ");
+            expected.add((f[1].equals("counter") && !f[0].endsWith("_total") ? f[0] + "_total" : f[0]) + " " + f[1]);
+        }
+        List<String> printed = r.out().lines().toList();
+        assertEquals(Set.of(), minus(expected, new TreeSet<>(printed)),
+                "families (name type) without a row \"| `name` | type |\" in the metric tables of docs/operations.md");
+        assertEquals(Set.of(), minus(new TreeSet<>(printed), expected), "rows of the metric tables that no program registers");
+        assertEquals(expected.size(), printed.size(), "one line per family: " + printed);
     }
 
     @Test
