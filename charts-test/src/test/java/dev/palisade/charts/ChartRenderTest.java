@@ -3,6 +3,7 @@ package dev.palisade.charts;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.palisade.agent.AgentConfig;
 import dev.palisade.agent.cni.CniSettings;
+import dev.palisade.agent.watch.DaemonSetRef;
 import dev.palisade.operator.OperatorConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -105,6 +106,9 @@ class ChartRenderTest {
 
         AgentConfig config = agentConfig(c, env(c, "palisade-agent-x7k2p", "kind-worker2"));
         assertEquals("kind-worker2", config.node(), "NODE_NAME from spec.nodeName");
+        assertEquals(Optional.of(new DaemonSetRef(ds.path("metadata").path("namespace").asText(),
+                        ds.path("metadata").path("name").asText())), config.daemonSet(),
+                "the agent watches the DaemonSet that runs it: that one's deletion is an uninstall");
         int port = containerPort(c, "http-metrics");
         assertEquals(AgentConfig.DEFAULT_HTTP_PORT, port);
         assertEquals(port, config.http().getPort());
