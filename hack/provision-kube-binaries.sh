@@ -17,8 +17,20 @@
 #   KUBE_API_TEST_DIR      kube-api-test base dir, same variable kube-api-test reads (default: ~/.kubeapitest)
 #   PALISADE_BUILD_DIR     wrapper modules / build outputs (default: ~/.cache/palisade/kube-build)
 #
+# With --node it also builds what a kind node runs (kubelet, kubeadm, kubectl, kube-controller-manager,
+# kube-scheduler, kube-proxy; hack/kind/) into $PALISADE_BUILD_DIR/kubernetes-v<x.y.z>/bin.
+#
 # Progress goes to stderr (one line per step); the binary directory is printed on stdout.
 set -euo pipefail
+
+NODE_CMDS="kubelet kubeadm kubectl kube-controller-manager kube-scheduler kube-proxy"
+ALL_KUBE_CMDS="kube-apiserver $NODE_CMDS"
+WITH_NODE=false
+case "${1:-}" in
+  --node) WITH_NODE=true ;;
+  "") ;;
+  *) echo "usage: $0 [--node]" >&2; exit 2 ;;
+esac
 
 # Newest v1.33.x / v3.5.x on proxy.golang.org when this script was written
 # (`go list -m -versions k8s.io/kubernetes`, `go list -m -versions go.etcd.io/etcd/server/v3`).
@@ -77,7 +89,7 @@ kubectl_ok() { # same minor as the API server is all kubectl's skew policy needs
     [[ $'\n'"$v" =~ $'\n'"Client Version: v1.${KUBE_MINOR}."[0-9]+ ]]
 }
 
-if apiserver_ok "$TARGET_DIR/kube-apiserver" && etcd_ok "$TARGET_DIR/etcd" && kubectl_ok "$TARGET_DIR/kubectl"; then
+if ! $WITH_NODE && apiserver_ok "$TARGET_DIR/kube-apiserver" && etcd_ok "$TARGET_DIR/etcd" && kubectl_ok "$TARGET_DIR/kubectl"; then
   log "cached: kube-apiserver v${KUBE_VERSION}, etcd v${ETCD_VERSION}, kubectl 1.${KUBE_MINOR} already in place"
   echo "$TARGET_DIR"
   exit 0
@@ -105,66 +117,91 @@ install_bin() { # $1 = src, $2 = name
 
 elapsed() { echo "$((SECONDS - $1))s"; }
 
-# --- kube-apiserver ---------------------------------------------------------------------------
-build_apiserver() {
-  local mod="$BUILD_DIR/kubernetes-v${KUBE_VERSION}"
-  local out="$mod/bin/kube-apiserver"
-  if apiserver_ok "$out"; then
-    log "kube-apiserver v${KUBE_VERSION} already built in $out"
+# --- k8s.io/kubernetes commands ----------------------------------------------------------------
+# One wrapper module serves every command: kube-apiserver for the API tests, and (hack/kind/, the
+# offline kind bed) the node's kubelet, kubeadm, kubectl, controller-manager, scheduler and
+# kube-proxy. Built by one `go build` so the shared packages compile once.
+KUBE_MOD="$BUILD_DIR/kubernetes-v${KUBE_VERSION}"
+
+kube_cmd_ok() { # $1 = command name, $2 = binary
+  local v
+  [[ -x "$2" ]] || return 1
+  case "$1" in
+    kubectl) v="$("$2" version --client 2>/dev/null | sed -n 1p)"; [[ "$v" == "Client Version: v${KUBE_VERSION}" ]] ;;
+    kubeadm) v="$("$2" version -o short 2>/dev/null)"; [[ "$v" == "v${KUBE_VERSION}" ]] ;;
+    *) v="$("$2" --version 2>/dev/null)"; [[ "$v" == "Kubernetes v${KUBE_VERSION}" ]] ;;
+  esac
+}
+
+# build_kube_cmds CMD... : builds the commands missing from $KUBE_MOD/bin
+build_kube_cmds() {
+  local missing=() c
+  for c in "$@"; do kube_cmd_ok "$c" "$KUBE_MOD/bin/$c" || missing+=("$c"); done
+  if [[ ${#missing[@]} -eq 0 ]]; then
+    log "$* v${KUBE_VERSION} already built in $KUBE_MOD/bin"
     return
   fi
+  local mod="$KUBE_MOD"
   mkdir -p "$mod/bin"
 
-  log "fetching k8s.io/kubernetes@v${KUBE_VERSION} go.mod from the module proxy"
-  local upstream_mod
-  upstream_mod="$(cd "$BUILD_DIR" && GOFLAGS= go mod download -json "k8s.io/kubernetes@v${KUBE_VERSION}" |
-    sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')"
-  [[ -f "$upstream_mod" ]] || die "could not download go.mod of k8s.io/kubernetes@v${KUBE_VERSION}"
+  if [[ ! -f "$mod/go.sum" ]]; then
+    log "fetching k8s.io/kubernetes@v${KUBE_VERSION} go.mod from the module proxy"
+    local upstream_mod
+    upstream_mod="$(cd "$BUILD_DIR" && GOFLAGS= go mod download -json "k8s.io/kubernetes@v${KUBE_VERSION}" |
+      sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')"
+    [[ -f "$upstream_mod" ]] || die "could not download go.mod of k8s.io/kubernetes@v${KUBE_VERSION}"
 
-  # Staging modules: every `k8s.io/x => ./staging/src/k8s.io/x` replace of upstream's go.mod
-  # is pointed at the published k8s.io/x v0.<minor>.<patch> instead.
-  local staging
-  staging="$(sed -n 's#^[[:space:]]*\(k8s\.io/[A-Za-z0-9._-]*\)[[:space:]]*=>[[:space:]]*\./staging/src/.*#\1#p' "$upstream_mod")"
-  [[ -n "$staging" ]] || die "no staging replaces found in $upstream_mod"
-  local go_line godebug_lines
-  go_line="$(grep -m1 '^go ' "$upstream_mod")"
-  godebug_lines="$(grep '^godebug ' "$upstream_mod" || true)"
-  log "writing wrapper module $mod/go.mod ($(wc -w <<<"$staging") staging replaces -> v0.${KUBE_MINOR}.${KUBE_VERSION##*.}, ${go_line}${godebug_lines:+, $godebug_lines})"
-  {
-    echo "module palisade.local/kube-apiserver-build"
-    echo
-    echo "$go_line"
-    [[ -z "$godebug_lines" ]] || { echo; echo "$godebug_lines"; }
-    echo
-    echo "require k8s.io/kubernetes v${KUBE_VERSION}"
-    echo
-    echo "tool k8s.io/kubernetes/cmd/kube-apiserver"
-    echo
-    echo "replace ("
-    local m
-    for m in $staging; do
-      printf '\t%s => %s v0.%s.%s\n' "$m" "$m" "$KUBE_MINOR" "${KUBE_VERSION##*.}"
-    done
-    echo ")"
-  } >"$mod/go.mod"
+    # Staging modules: every `k8s.io/x => ./staging/src/k8s.io/x` replace of upstream's go.mod
+    # is pointed at the published k8s.io/x v0.<minor>.<patch> instead.
+    local staging
+    staging="$(sed -n 's#^[[:space:]]*\(k8s\.io/[A-Za-z0-9._-]*\)[[:space:]]*=>[[:space:]]*\./staging/src/.*#\1#p' "$upstream_mod")"
+    [[ -n "$staging" ]] || die "no staging replaces found in $upstream_mod"
+    local go_line godebug_lines
+    go_line="$(grep -m1 '^go ' "$upstream_mod")"
+    godebug_lines="$(grep '^godebug ' "$upstream_mod" || true)"
+    log "writing wrapper module $mod/go.mod ($(wc -w <<<"$staging") staging replaces -> v0.${KUBE_MINOR}.${KUBE_VERSION##*.}, ${go_line}${godebug_lines:+, $godebug_lines})"
+    {
+      echo "module palisade.local/kube-build"
+      echo
+      echo "$go_line"
+      [[ -z "$godebug_lines" ]] || { echo; echo "$godebug_lines"; }
+      echo
+      echo "require k8s.io/kubernetes v${KUBE_VERSION}"
+      echo
+      # every command the bed may need, so one go.sum serves them all
+      for c in $ALL_KUBE_CMDS; do echo "tool k8s.io/kubernetes/cmd/$c"; done
+      echo
+      echo "replace ("
+      local m
+      for m in $staging; do
+        printf '\t%s => %s v0.%s.%s\n' "$m" "$m" "$KUBE_MINOR" "${KUBE_VERSION##*.}"
+      done
+      echo ")"
+    } >"$mod/go.mod"
+
+    local t=$SECONDS
+    log "resolving k8s.io/kubernetes dependencies (go mod tidy)"
+    (cd "$mod" && go mod tidy >"$mod/tidy.log" 2>&1) || { rm -f "$mod/go.sum"; cat "$mod/tidy.log" >&2; die "go mod tidy failed in $mod"; }
+    log "resolved dependencies in $(elapsed $t)"
+  fi
 
   local t=$SECONDS
-  log "resolving kube-apiserver dependencies (go mod tidy)"
-  (cd "$mod" && go mod tidy >"$mod/tidy.log" 2>&1) || { cat "$mod/tidy.log" >&2; die "go mod tidy failed in $mod"; }
-  log "resolved dependencies in $(elapsed $t)"
-
-  t=$SECONDS
   local x ldflags="-s -w"
   for x in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ldflags+=" -X $x.gitVersion=v${KUBE_VERSION} -X $x.gitMajor=1 -X $x.gitMinor=${KUBE_MINOR}"
     ldflags+=" -X $x.gitTreeState=clean -X $x.buildDate=1970-01-01T00:00:00Z"
   done
-  log "building kube-apiserver v${KUBE_VERSION} (CGO_ENABLED=0; slow on a cold cache)"
-  (cd "$mod" && go build -trimpath -ldflags "$ldflags" -o "$out.tmp" k8s.io/kubernetes/cmd/kube-apiserver) ||
-    die "go build kube-apiserver failed"
-  mv -f "$out.tmp" "$out"
-  apiserver_ok "$out" || die "built kube-apiserver reports '$("$out" --version 2>&1)', expected Kubernetes v${KUBE_VERSION}"
-  log "built kube-apiserver in $(elapsed $t): $("$out" --version)"
+  local pkgs=() tmp="$mod/bin/.tmp"
+  for c in "${missing[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+  log "building ${missing[*]} v${KUBE_VERSION} (CGO_ENABLED=0; slow on a cold cache)"
+  rm -rf "$tmp" && mkdir -p "$tmp"
+  (cd "$mod" && go build -trimpath -ldflags "$ldflags" -o "$tmp/" "${pkgs[@]}") ||
+    die "go build ${missing[*]} failed"
+  for c in "${missing[@]}"; do
+    mv -f "$tmp/$c" "$mod/bin/$c"
+    kube_cmd_ok "$c" "$mod/bin/$c" || die "built $c does not report v${KUBE_VERSION}"
+  done
+  log "built ${missing[*]} in $(elapsed $t)"
 }
 
 # --- etcd -------------------------------------------------------------------------------------
@@ -231,11 +268,15 @@ EOF
   log "built etcd in $(elapsed $t): $("$out" --version | sed -n 1p)"
 }
 
+if $WITH_NODE; then
+  # shellcheck disable=SC2086 # one word per command
+  build_kube_cmds $ALL_KUBE_CMDS
+fi
 if apiserver_ok "$TARGET_DIR/kube-apiserver"; then
   log "kube-apiserver v${KUBE_VERSION} already installed"
 else
-  build_apiserver
-  install_bin "$BUILD_DIR/kubernetes-v${KUBE_VERSION}/bin/kube-apiserver" kube-apiserver
+  build_kube_cmds kube-apiserver
+  install_bin "$KUBE_MOD/bin/kube-apiserver" kube-apiserver
   log "installed $TARGET_DIR/kube-apiserver"
 fi
 
