@@ -86,6 +86,10 @@ public final class Agent implements AutoCloseable {
         if (d.removeTables()) {
             LOG.info("agent for node {} leaving: uninstalled ({}: {}); deleting its table", node, d.reason().label(), d.detail());
             loop.closeAndDeleteTable(deleteWithin);
+        } else if (daemonSet.isEmpty()) {
+            LOG.info("agent for node {} stopping; no DaemonSet given, so the tables stay in the kernel and keep enforcing",
+                    node);
+            loop.close();
         } else if (d.reason() == Departure.Reason.SELECTED) {
             LOG.info("agent for node {} stopping: a restart or an update ({}); the tables stay in the kernel and keep "
                     + "enforcing", node, d.detail());
