@@ -25,8 +25,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -34,8 +38,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * helm install of charts/palisade into a real kube-apiserver with etcd (fabric8 kube-api-test,
  * binaries from hack/provision-kube-binaries.sh; without them this fails, never skips): every object
  * is accepted by the server's validation (strict field validation too), the CRDs are Established,
- * upgrades to the kind and k3s presets are accepted, and the installed bindings give the chart's
- * ServiceAccounts what the programs need. There are no controllers: nothing runs, only the API.
+ * the ServiceMonitors, PodMonitors and PrometheusRule pass prometheus-operator's own CRD schemas
+ * (hack/provision-prometheus-operator-crds.sh; without them this fails too), upgrades to the kind
+ * and k3s presets are accepted, and the installed bindings give the chart's ServiceAccounts what
+ * the programs need. There are no controllers: nothing runs, only the API.
  * The operator's and agent's own API tests are run with the chart's RBAC by .ci/run
  * (charts-test/run-suites-with-chart-rbac.sh).
  */
@@ -46,52 +52,6 @@ class ChartInstallApiTest {
     static final String VERSION = System.getProperty("palisade.kube.version", "1.33.13");
     static final List<String> MONITORING = List.of("--set", "metrics.serviceMonitor.enabled=true",
             "--set", "metrics.prometheusRule.enabled=true");
-
-    /**
-     * prometheus-operator's kinds, as schemaless stand-ins (the real CRDs are not vendored here): the
-     * server accepts the chart's monitoring objects by group, version and kind; ChartRenderTest checks
-     * their fields.
-     */
-    static final String MONITORING_CRDS = """
-            apiVersion: apiextensions.k8s.io/v1
-            kind: CustomResourceDefinition
-            metadata: {name: servicemonitors.monitoring.coreos.com}
-            spec:
-              group: monitoring.coreos.com
-              names: {kind: ServiceMonitor, plural: servicemonitors, listKind: ServiceMonitorList, singular: servicemonitor}
-              scope: Namespaced
-              versions:
-              - name: v1
-                served: true
-                storage: true
-                schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
-            ---
-            apiVersion: apiextensions.k8s.io/v1
-            kind: CustomResourceDefinition
-            metadata: {name: podmonitors.monitoring.coreos.com}
-            spec:
-              group: monitoring.coreos.com
-              names: {kind: PodMonitor, plural: podmonitors, listKind: PodMonitorList, singular: podmonitor}
-              scope: Namespaced
-              versions:
-              - name: v1
-                served: true
-                storage: true
-                schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
-            ---
-            apiVersion: apiextensions.k8s.io/v1
-            kind: CustomResourceDefinition
-            metadata: {name: prometheusrules.monitoring.coreos.com}
-            spec:
-              group: monitoring.coreos.com
-              names: {kind: PrometheusRule, plural: prometheusrules, listKind: PrometheusRuleList, singular: prometheusrule}
-              scope: Namespaced
-              versions:
-              - name: v1
-                served: true
-                storage: true
-                schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
-            """;
 
     private KubeAPIServer server;
     private KubernetesClient admin;
@@ -118,7 +78,11 @@ class ChartInstallApiTest {
         kubeconfig = Files.createTempFile("palisade-chart-kubeconfig", ".yaml");
         Files.writeString(kubeconfig, server.getKubeConfigYaml());
         admin = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build();
-        kubectlStdin(MONITORING_CRDS, "apply", "-f", "-");
+        // prometheus-operator's own CRDs, so the server checks the chart's monitoring objects against
+        // their schemas
+        for (Path crd : PrometheusOperatorCrds.files()) {
+            kubectl("apply", "--server-side", "-f", crd.toString());
+        }
         kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/servicemonitors.monitoring.coreos.com",
                 "crd/podmonitors.monitoring.coreos.com", "crd/prometheusrules.monitoring.coreos.com");
     }
@@ -177,6 +141,58 @@ class ChartInstallApiTest {
         assertTrue(out.contains("daemonset.apps/palisade-agent serverside-applied (server dry run)"), out);
     }
 
+    @Test
+    @Order(2)
+    void theMonitoringKindsArePrometheusOperatorsWithTheirSchemas() {
+        for (String plural : PrometheusOperatorCrds.PLURALS) {
+            var crd = admin.apiextensions().v1().customResourceDefinitions().withName(plural + ".monitoring.coreos.com").get();
+            assertTrue(crd.getMetadata().getAnnotations().containsKey("operator.prometheus.io/version"),
+                    plural + " is prometheus-operator's CRD: " + crd.getMetadata().getAnnotations());
+            var schema = crd.getSpec().getVersions().stream().filter(v -> v.getName().equals("v1")).findFirst()
+                    .orElseGet(() -> fail(plural + " has no v1")).getSchema().getOpenAPIV3Schema();
+            assertTrue(schema.getXKubernetesPreserveUnknownFields() == null || !schema.getXKubernetesPreserveUnknownFields(),
+                    plural + ": a schema, not a schemaless stand-in");
+            assertFalse(schema.getProperties().get("spec").getProperties().isEmpty(), plural + ": the spec's fields are declared");
+        }
+    }
+
+    @Test
+    @Order(2)
+    void thePodMonitorsPassStrictServerValidation() {
+        String out = kubectlStdin(monitoringTemplate("podmonitor.yaml", List.of("--set", "metrics.podMonitor.enabled=true")),
+                "apply", "--dry-run=server", "--validate=strict", "--server-side", "--force-conflicts", "-n", Helm.NAMESPACE, "-f", "-");
+        for (String component : List.of("operator", "agent")) {
+            assertTrue(out.contains("podmonitor.monitoring.coreos.com/palisade-" + component + " serverside-applied (server dry run)"), out);
+        }
+    }
+
+    /**
+     * A rendered monitoring object with one field spoilt: what schemaless CRDs would store, and
+     * prometheus-operator's refuse (a duration Prometheus could not parse, an unknown field).
+     */
+    @ParameterizedTest(name = "the server refuses {0} with {1} -> {2}: {3}")
+    @Order(2)
+    @CsvSource(delimiter = '|', value = {
+            "servicemonitor.yaml | interval: 30s      | interval: 30sec   | spec.endpoints[0].interval",
+            "podmonitor.yaml     | scrapeTimeout: 10s | scrapeTimeout: 10 | spec.podMetricsEndpoints[0].scrapeTimeout",
+            "prometheusrule.yaml | for: 5m            | for: 5 minutes    | spec.groups[0].rules[0].for",
+            "servicemonitor.yaml | path: /metrics     | paths: /metrics   | spec.endpoints[0].paths",
+    })
+    void spoiltMonitoringObjectsAreRefusedByTheirSchemas(String template, String from, String to, String field) {
+        String enable = switch (template) {
+            case "servicemonitor.yaml" -> "metrics.serviceMonitor.enabled=true";
+            case "podmonitor.yaml" -> "metrics.podMonitor.enabled=true";
+            default -> "metrics.prometheusRule.enabled=true";
+        };
+        String yaml = monitoringTemplate(template, List.of("--set", enable));
+        String spoilt = yaml.replaceFirst(Pattern.quote(from), Matcher.quoteReplacement(to));
+        assertNotEquals(yaml, spoilt, template + " renders '" + from + "'");
+        Helm.Result r = kubectlResult(spoilt, "apply", "--dry-run=server", "--validate=strict", "--server-side",
+                "--force-conflicts", "-n", Helm.NAMESPACE, "-f", "-");
+        assertNotEquals(0, r.code(), "accepted: " + r.out());
+        assertTrue(r.out().contains(field), "refused for " + field + ": " + r.out());
+    }
+
     @ParameterizedTest(name = "helm upgrade to the {0} preset is accepted")
     @Order(3)
     @ValueSource(strings = {"kind", "k3s"})
@@ -233,6 +249,14 @@ class ChartInstallApiTest {
         }
     }
 
+    /** One template of charts/palisade/templates/monitoring, rendered with these extra arguments. */
+    private static String monitoringTemplate(String file, List<String> extra) {
+        List<String> args = new ArrayList<>(List.of("template", Helm.RELEASE, Helm.CHART.toString(), "--namespace", Helm.NAMESPACE,
+                "--show-only", "templates/monitoring/" + file));
+        args.addAll(extra);
+        return Helm.run(args).orFail("helm " + String.join(" ", args)).out();
+    }
+
     private static String group(JsonNode o) {
         String apiVersion = o.path("apiVersion").asText();
         return apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
@@ -250,6 +274,15 @@ class ChartInstallApiTest {
     }
 
     private String kubectlStdin(String stdin, String... args) {
+        Helm.Result r = kubectlResult(stdin, args);
+        if (r.code() != 0) {
+            fail("kubectl " + String.join(" ", args) + " failed:\n" + r.out());
+        }
+        return r.out();
+    }
+
+    /** kubectl with this standard input; the output has stderr merged into it. */
+    private Helm.Result kubectlResult(String stdin, String... args) {
         List<String> command = new ArrayList<>(List.of(bin.resolve("kubectl").toString(), "--kubeconfig", kubeconfig.toString()));
         command.addAll(List.of(args));
         try {
@@ -259,10 +292,7 @@ class ChartInstallApiTest {
                 ProcessBuilder pb = new ProcessBuilder(command).redirectInput(in.toFile()).redirectErrorStream(true);
                 Process p = pb.start();
                 String out = new String(p.getInputStream().readAllBytes());
-                if (p.waitFor() != 0) {
-                    fail("kubectl " + String.join(" ", args) + " failed:\n" + out);
-                }
-                return out;
+                return new Helm.Result(p.waitFor(), out, "");
             } finally {
                 Files.deleteIfExists(in);
             }
