@@ -35,13 +35,12 @@ kind_helm_install() { # extra helm arguments...
   kc wait --for=condition=Ready nodes --all --timeout=5m >&2 || kind_die "nodes not Ready"
 }
 
-# The outside world: the external hosts' addresses on a dummy interface of the bed's namespace, with
-# servers on them, and routes from there to each node's pod CIDR (ingress from ipBlock sources).
+# The outside world: the external hosts' addresses on the loopback of the bed's namespace (where the
+# nodes' default route leads), with servers on them, and routes from there to each node's pod CIDR
+# (ingress from ipBlock sources).
 kind_outside() {
-  innet ip link show palisade-out >/dev/null 2>&1 || innet ip link add palisade-out type dummy
-  innet ip link set palisade-out up
   local a n ip cidr
-  for a in $KIND_OUTSIDE; do innet ip addr replace "$a/32" dev palisade-out; done
+  for a in $KIND_OUTSIDE; do innet ip addr replace "$a/32" dev lo; done
   while read -r n ip cidr; do
     innet ip route replace "$cidr" via "$ip"
   done < <(kc get nodes -o jsonpath='{range .items[*]}{.metadata.name} {.status.addresses[?(@.type=="InternalIP")].address} {.spec.podCIDR}{"\n"}{end}')

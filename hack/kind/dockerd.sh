@@ -3,7 +3,10 @@
 #   hack/kind/dockerd.sh start | stop | status
 # Its data root is cached ($PALISADE_CACHE/kind/docker: images survive a restart); its socket is
 # $KIND_RUN/docker.sock (lib.sh exports DOCKER_HOST). The namespace has only loopback and the
-# bridges dockerd makes, so nothing inside reaches or changes the machine's network.
+# bridges dockerd makes, so nothing inside reaches or changes the machine's network. No docker0
+# (containers that need no network are built and run with --network none); kind's network gets
+# 172.18.0.0/16 as on a usual Docker host, which keeps 172.17.0.0/16 free for the outside hosts of
+# the walkthroughs (hack/kind/cluster.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -20,6 +23,7 @@ start() {
   "default-runtime": "palisade-runc",
   "runtimes": { "palisade-runc": { "path": "$KIND_CACHE/bin/palisade-runc" } },
   "bridge": "none",
+  "default-address-pools": [{ "base": "172.18.0.0/16", "size": 16 }],
   "log-driver": "json-file",
   "log-opts": { "max-size": "10m", "max-file": "2" }
 }
