@@ -30,21 +30,22 @@ import java.util.function.Supplier;
 
 /**
  * The agent's wiring, by hand: a watch on this node's rule set (and the address sets it names), a
- * watch on Nodes, a watch on its own DaemonSet (to tell an uninstall from a restart), one kernel thread that applies and verifies, a status writer, metrics and probes
- * over HTTP. {@code palisade agent} (the CLI's composition root) calls {@link #run(AgentConfig)};
- * tests call {@link #start}.
+ * watch on Nodes, a watch on its own DaemonSet (to tell an uninstall from a restart), one kernel
+ * thread that applies and verifies, a status writer, metrics and probes over HTTP.
+ * {@code palisade agent} (the CLI's composition root) calls {@link #run(AgentConfig)}; tests call
+ * {@link #start}.
  */
 public final class AgentMain {
 
     private static final Logger LOG = LoggerFactory.getLogger(AgentMain.class);
 
-    private AgentMain() {
-    }
-
     /** How long a stopping agent waits for the API server to say whether it is being uninstalled. */
     static final Duration DECIDE_WITHIN = Duration.ofSeconds(5);
     /** How long it then waits for the sync loop to finish its pass and, when uninstalled, delete the table. */
     static final Duration DELETE_WITHIN = Duration.ofSeconds(20);
+
+    private AgentMain() {
+    }
 
     /**
      * Runs until the JVM is asked to stop (SIGTERM). The Kubernetes client is configured the usual way:
