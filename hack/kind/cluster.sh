@@ -7,9 +7,11 @@ KIND_CONFIG="$KIND_REPO/hack/kind/kind.yaml"
 # 192.168.250.8, the APOD API's ranges) and the ipBlock sources of seed 000's except walkthrough
 KIND_OUTSIDE="169.254.169.254 192.168.250.8 192.168.250.9 192.168.251.141 192.168.252.47 172.17.0.10 172.17.1.10 10.0.0.10"
 
+KIND_EXISTED=false
 kind_create() {
   if kindc get clusters 2>/dev/null | grep -qx "$KIND_CLUSTER"; then
     kind_log "kind cluster $KIND_CLUSTER exists"
+    KIND_EXISTED=true
   else
     kind_log "kind create cluster $KIND_CLUSTER ($NODE_IMAGE, default CNI disabled)"
     kindc create cluster --name "$KIND_CLUSTER" --config "$KIND_CONFIG" --image "$NODE_IMAGE" \
@@ -30,6 +32,9 @@ kind_helm_install() { # extra helm arguments...
     -f "$KIND_REPO/charts/palisade/values-kind.yaml" \
     --set image.repository=palisade --set image.tag=dev --set image.pullPolicy=Never "$@" >/dev/null ||
     kind_die "helm install failed"
+  if $KIND_EXISTED; then # a rebuilt palisade:dev keeps its tag: restart onto it (a rolling update)
+    kc -n palisade-system rollout restart daemonset/palisade-agent deployment/palisade-operator >/dev/null
+  fi
   kc -n palisade-system rollout status daemonset/palisade-agent --timeout=5m >&2 || kind_die "agents not ready"
   kc -n palisade-system rollout status deployment/palisade-operator --timeout=5m >&2 || kind_die "operator not ready"
   kc wait --for=condition=Ready nodes --all --timeout=5m >&2 || kind_die "nodes not Ready"

@@ -63,3 +63,31 @@ kind_go_tools() {
   kind_coredns
   kind_pause
 }
+
+# Upstream's NetworkPolicy e2e suite: e2e.test (k8s.io/kubernetes/test/e2e, built with `go test -c`
+# from the module proxy) and agnhost, its test image's program, from the same module. Their wrapper
+# module is the kube binaries' one (hack/provision-kube-binaries.sh) plus the test-only dependencies,
+# resolved by go itself (-mod=mod); k8s.io/sample-apiserver v0.33.13 is not served here, and v0.33.5
+# stands in (only the aggregator e2e tests use it).
+kind_e2e_binaries() {
+  local kube_mod="$PALISADE_CACHE/kube-build/kubernetes-v$KUBE_VERSION" dir="$KIND_CACHE/go/e2e-v$KUBE_VERSION"
+  [[ -x "$dir/e2e.test" && -x "$dir/agnhost" && -x "$dir/ginkgo" ]] && return
+  [[ -f "$kube_mod/go.sum" ]] || kind_die "run hack/provision-kube-binaries.sh --node first"
+  mkdir -p "$dir"
+  if [[ ! -f "$dir/go.sum" ]]; then
+    sed 's#^module .*#module palisade.local/kube-e2e-build#' "$kube_mod/go.mod" >"$dir/go.mod"
+    cp "$kube_mod/go.sum" "$dir/go.sum"
+    (cd "$dir" && go mod edit -replace "k8s.io/sample-apiserver=k8s.io/sample-apiserver@v0.33.5")
+  fi
+  local x ldflags="-s -w" minor=${KUBE_VERSION#1.}; minor=${minor%%.*}
+  for x in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $x.gitVersion=v$KUBE_VERSION -X $x.gitMajor=1 -X $x.gitMinor=$minor"
+  done
+  kind_log "building e2e.test, agnhost and ginkgo v$KUBE_VERSION (go test -c -vet=off)"
+  (cd "$dir" && export GOFLAGS=-mod=mod CGO_ENABLED=0 &&
+    go test -c -vet=off -trimpath -ldflags "$ldflags" -o e2e.test.tmp k8s.io/kubernetes/test/e2e &&
+    go build -trimpath -ldflags '-s -w' -o agnhost.tmp k8s.io/kubernetes/test/images/agnhost &&
+    go build -trimpath -ldflags '-s -w' -o ginkgo.tmp github.com/onsi/ginkgo/v2/ginkgo) >"$dir/build.log" 2>&1 ||
+    { tail -20 "$dir/build.log" >&2; kind_die "building the e2e binaries failed (log: $dir/build.log)"; }
+  mv -f "$dir/e2e.test.tmp" "$dir/e2e.test"; mv -f "$dir/agnhost.tmp" "$dir/agnhost"; mv -f "$dir/ginkgo.tmp" "$dir/ginkgo"
+}
