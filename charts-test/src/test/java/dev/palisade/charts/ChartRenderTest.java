@@ -169,6 +169,26 @@ class ChartRenderTest {
         assertEquals(0, Helm.template().ofKind("PrometheusRule").size(), "monitoring objects are opt-in");
     }
 
+    /**
+     * The scrape job for Prometheus without prometheus-operator (docs/operations.md, "Without
+     * prometheus-operator"; run for real by hack/kind/prometheus.sh) keeps endpoints by the Services'
+     * part-of and component labels and the port name, and derives job from the Service's name.
+     */
+    @Test
+    void metricsServicesCarryWhatThePlainScrapeJobKeeps() {
+        Rendered r = Helm.template();
+        for (String component : List.of("operator", "agent")) {
+            JsonNode svc = r.get("Service", "palisade-" + component + "-metrics");
+            JsonNode labels = svc.path("metadata").path("labels");
+            assertEquals("palisade", labels.path("app.kubernetes.io/part-of").asText());
+            assertEquals(component, labels.path("app.kubernetes.io/component").asText());
+            assertEquals("http-metrics", svc.path("spec").path("ports").get(0).path("name").asText());
+            assertEquals("palisade-" + component,
+                    svc.path("metadata").path("name").asText().replaceFirst("-metrics$", ""),
+                    "job (the Service's name without -metrics) is the one the ServiceMonitor sets and the alerts select on");
+        }
+    }
+
     @ParameterizedTest(name = "refused: {0}")
     @CsvSource(delimiter = '|', value = {
             "an unknown key                       | --set=operater.replicas=2",
