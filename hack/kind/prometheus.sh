@@ -233,6 +233,9 @@ check_rbac() {
 # a: up == 1 for each Ready operator replica and each node's agent, with job, namespace, pod and node
 check_up() {
   local end=$((SECONDS + PROM_SETTLE)) t0=$SECONDS up want ok
+  local nodes; nodes=$(kc get nodes -o jsonpath='{.items[*].metadata.name}')
+  # until a Ready agent on every node and a Ready operator replica are all up (other checks on the
+  # bed may be restarting nodes or agents: their pods are waited for, not judged mid-restart)
   while :; do
     # the targets that must be there: Ready, not terminating pods of the release
     want=$(kc -n "$PALISADE_NS" get pods -l app.kubernetes.io/instance=palisade -o json | jq -c '[.items[]
@@ -240,18 +243,18 @@ check_up() {
       | select(any(.status.conditions[]?; .type == "Ready" and .status == "True"))
       | {job: ("palisade-" + .metadata.labels["app.kubernetes.io/component"]), pod: .metadata.name, node: .spec.nodeName}]')
     up=$(query 'up{job=~"palisade-(operator|agent)"}' || echo '[]')
-    ok=$(jq -n --argjson want "$want" --argjson up "$up" '
+    ok=$(jq -n --argjson want "$want" --argjson up "$up" --arg nodes "$nodes" '
       ($up | map({key: .metric.pod, value: .}) | from_entries) as $by
-      | ($want | length) > 0
+      | ($nodes | split(" ") | sort) == ([$want[] | select(.job == "palisade-agent") | .node] | unique)
+        and any($want[]; .job == "palisade-operator")
         and ([$want[] | $by[.pod] | . != null and .value[1] == "1" and .metric.namespace == "'"$PALISADE_NS"'" and (.metric.node // "") != ""] | all)
         and ([$up[] | .value[1] == "1"] | all)')
     [[ $ok == true ]] && break
     (( SECONDS < end )) || break
     sleep 3
   done
-  local nodes; nodes=$(kc get nodes -o jsonpath='{.items[*].metadata.name}')
-  local n agents
-  agents=$(jq -r '[.[] | select(.job == "palisade-agent") | .node] | sort | join(" ")' <<<"$want")
+  local agents
+  agents=$(jq -r '[.[] | select(.job == "palisade-agent") | .node] | unique | join(" ")' <<<"$want")
   [[ $agents == "$(tr ' ' '\n' <<<"$nodes" | sort | xargs)" ]] ||
     row FAIL a "an agent on every node" "nodes: $nodes; Ready agents on: $agents"
   [[ $(jq '[.[] | select(.job == "palisade-operator")] | length' <<<"$want") -ge 1 ]] ||
