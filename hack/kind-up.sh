@@ -45,9 +45,10 @@ fi
 phase "kube binaries (hack/provision-kube-binaries.sh --node) and Helm"
 bash "$KIND_REPO/hack/provision-kube-binaries.sh" --node >/dev/null
 helm_bin >/dev/null
-phase "kind, crictl, CoreDNS, pause; e2e.test, agnhost and ginkgo"
+phase "kind, crictl, CoreDNS, pause; e2e.test, agnhost and ginkgo; Prometheus"
 kind_go_tools
 kind_e2e_binaries
+kind_prometheus >/dev/null
 phase "root filesystems"
 kind_rootfs node $NODE_PACKAGES >/dev/null
 kind_rootfs kube-proxy $KUBE_PROXY_PACKAGES >/dev/null

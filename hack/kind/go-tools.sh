@@ -1,5 +1,5 @@
 # Go programs of the bed, built from the Go module proxy into $KIND_CACHE/bin (cached by version):
-# kind, crictl, CoreDNS. The kube binaries come from hack/provision-kube-binaries.sh --node.
+# kind, crictl, CoreDNS, Prometheus, the e2e suite. The kube binaries come from hack/provision-kube-binaries.sh --node.
 # Sourced after lib.sh.
 
 kind_go_install() { # NAME MODULE@VERSION: go install into $KIND_CACHE/bin/NAME unless that version is there
@@ -90,4 +90,38 @@ kind_e2e_binaries() {
     go build -trimpath -ldflags '-s -w' -o ginkgo.tmp github.com/onsi/ginkgo/v2/ginkgo) >"$dir/build.log" 2>&1 ||
     { tail -20 "$dir/build.log" >&2; kind_die "building the e2e binaries failed (log: $dir/build.log)"; }
   mv -f "$dir/e2e.test.tmp" "$dir/e2e.test"; mv -f "$dir/agnhost.tmp" "$dir/agnhost"; mv -f "$dir/ginkgo.tmp" "$dir/ginkgo"
+}
+
+# Upstream Prometheus, built here from its Go module (hack/kind/prometheus.sh runs it). Debian's `prometheus` package
+# cannot run this check: Debian removed Kubernetes service discovery in 1.5.0 ("due to the insane
+# amount of dependencies in their client library", its NEWS.Debian; bookworm's 2.42 still refuses
+# kubernetes_sd_configs), so a plain-Prometheus user runs upstream's build. Built the way the bed
+# builds CoreDNS: only the service discovery it needs (Kubernetes, DNS; file and HTTP are always in),
+# no cloud SDKs, so minutes less to build; prometheus and promtool, in an image of just those two.
+PROM_VERSION=v0.53.3   # the Go module version of Prometheus 2.53.3 (the 2.53 long-term support line)
+kind_prometheus() { # prints the directory holding prometheus and promtool
+  local out="$KIND_CACHE/bin/prometheus-$PROM_VERSION"
+  [[ -x "$out/prometheus" && -x "$out/promtool" ]] && { echo "$out"; return; }
+  local src; src=$(cd /tmp && go mod download -json "github.com/prometheus/prometheus@$PROM_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  [[ -f "$src/plugins/plugins.go" ]] || kind_die "github.com/prometheus/prometheus@$PROM_VERSION: no plugins/plugins.go"
+  local dir="$KIND_CACHE/go/prometheus-$PROM_VERSION"
+  kind_log "building Prometheus $PROM_VERSION (Kubernetes and DNS service discovery only)"
+  rm -rf "$dir" && mkdir -p "$(dirname "$dir")" && cp -r "$src" "$dir" && chmod -R u+w "$dir"
+  cat >"$dir/plugins/plugins.go" <<'GO'
+package plugins
+
+// The service discovery a plain Prometheus needs on Kubernetes (upstream's list is generated from
+// plugins.yml; file and http come with minimum.go).
+import (
+	_ "github.com/prometheus/prometheus/discovery/dns"
+	_ "github.com/prometheus/prometheus/discovery/kubernetes"
+)
+GO
+  mkdir -p "$out.tmp"
+  (cd "$dir" && CGO_ENABLED=0 go build -trimpath \
+    -ldflags "-s -w -X github.com/prometheus/common/version.Version=2.${PROM_VERSION#v0.} -X github.com/prometheus/common/version.Branch=module" -o "$out.tmp/" ./cmd/prometheus ./cmd/promtool) >&2 ||
+    kind_die "go build of Prometheus $PROM_VERSION failed"
+  rm -rf "$out" && mv "$out.tmp" "$out"
+  echo "$out"
 }

@@ -27,6 +27,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$KIND_REPO/hack/kind/rootfs.sh"   # kind_import
+source "$KIND_REPO/hack/kind/go-tools.sh" # kind_prometheus
 source "$KIND_REPO/hack/kind/images.sh"   # kind_binary_image
 source "$KIND_REPO/hack/kind/cluster.sh"
 
@@ -47,43 +48,11 @@ row() { # pass|FAIL CHECK WHAT DETAIL
   [[ $1 == pass ]] || FAILED=$((FAILED + 1))
 }
 
-# ---- the image: upstream Prometheus, built here from its Go module. Debian's `prometheus` package
-# cannot run this check: Debian removed Kubernetes service discovery in 1.5.0 ("due to the insane
-# amount of dependencies in their client library", its NEWS.Debian; bookworm's 2.42 still refuses
-# kubernetes_sd_configs), so a plain-Prometheus user runs upstream's build. Built the way the bed
-# builds CoreDNS: only the service discovery it needs (Kubernetes, DNS; file and HTTP are always in),
-# no cloud SDKs, so minutes less to build; prometheus and promtool, in an image of just those two.
-PROM_VERSION=v0.53.3   # the Go module version of Prometheus 2.53.3 (the 2.53 long-term support line)
+# ---- the image: upstream Prometheus 2.53 built here (hack/kind/go-tools.sh, kind_prometheus)
 PROM_IMAGE="palisade.local/prometheus:v2.${PROM_VERSION#v0.}"
-prom_build() {
-  local out="$KIND_CACHE/bin/prometheus-$PROM_VERSION"
-  [[ -x "$out/prometheus" && -x "$out/promtool" ]] && { echo "$out"; return; }
-  local src; src=$(cd /tmp && go mod download -json "github.com/prometheus/prometheus@$PROM_VERSION" |
-    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
-  [[ -f "$src/plugins/plugins.go" ]] || kind_die "github.com/prometheus/prometheus@$PROM_VERSION: no plugins/plugins.go"
-  local dir="$KIND_CACHE/go/prometheus-$PROM_VERSION"
-  kind_log "building Prometheus $PROM_VERSION (Kubernetes and DNS service discovery only)"
-  rm -rf "$dir" && mkdir -p "$(dirname "$dir")" && cp -r "$src" "$dir" && chmod -R u+w "$dir"
-  cat >"$dir/plugins/plugins.go" <<'GO'
-package plugins
-
-// The service discovery a plain Prometheus needs on Kubernetes (upstream's list is generated from
-// plugins.yml; file and http come with minimum.go).
-import (
-	_ "github.com/prometheus/prometheus/discovery/dns"
-	_ "github.com/prometheus/prometheus/discovery/kubernetes"
-)
-GO
-  mkdir -p "$out.tmp"
-  (cd "$dir" && CGO_ENABLED=0 go build -trimpath \
-    -ldflags "-s -w -X github.com/prometheus/common/version.Version=2.${PROM_VERSION#v0.} -X github.com/prometheus/common/version.Branch=module" -o "$out.tmp/" ./cmd/prometheus ./cmd/promtool) >&2 ||
-    kind_die "go build of Prometheus $PROM_VERSION failed"
-  rm -rf "$out" && mv "$out.tmp" "$out"
-  echo "$out"
-}
 prom_image() {
   kind_have_image "$PROM_IMAGE" && return
-  local bin; bin=$(prom_build)
+  local bin; bin=$(kind_prometheus)
   kind_log "image $PROM_IMAGE"
   kind_binary_image "$PROM_IMAGE" "" "$bin/prometheus:/usr/local/bin/prometheus" "$bin/promtool:/usr/local/bin/promtool"
 }
