@@ -96,11 +96,14 @@ public final class Operator implements AutoCloseable {
         synchronized (this) {
             closed = true;
         }
-        election.cancel(true);
+        boolean wasLeader = loop.isLeader();
+        election.cancel(true); // with releaseOnCancel, fabric8 may already release here
         loop.close();
         if (!crashed) {
             // Hand over at once rather than after the lease expires; the sync loop has stopped writing.
-            elector.release();
+            if (elector.release() || wasLeader) {
+                LOG.info("released the lease: a standby takes over at once");
+            }
         }
         cache.close();
         http.close();

@@ -1,5 +1,6 @@
 package dev.palisade.operator;
 
+import dev.palisade.operator.lifecycle.StopSignal;
 import dev.palisade.operator.publish.RuleSetEncoder;
 import dev.palisade.operator.sync.SyncLoop;
 import dev.palisade.operator.telemetry.HttpEndpoints;
@@ -16,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.concurrent.CountDownLatch;
+import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
@@ -32,17 +33,24 @@ public final class OperatorMain {
     }
 
     /**
+     * How long the shutdown hook lets the main thread stop (sync loop, Lease release, informers)
+     * before the JVM halts anyway; within the pod's terminationGracePeriodSeconds (30).
+     */
+    static final Duration STOP_WITHIN = Duration.ofSeconds(25);
+
+    /**
      * Runs until the JVM is asked to stop (SIGTERM), then releases the lease so a standby takes over at
      * once. The Kubernetes client is configured the usual way: in-cluster service account, else kubeconfig.
      */
     public static void run(OperatorConfig config) throws InterruptedException {
-        CountDownLatch stop = new CountDownLatch(1);
-        try (KubernetesClient client = new KubernetesClientBuilder().build();
+        // The stop signal is the first resource, so it is closed last: the shutdown hook keeps the JVM
+        // up until the operator has been closed (its Lease released) and the client after it.
+        try (StopSignal stop = StopSignal.install(STOP_WITHIN);
+             KubernetesClient client = new KubernetesClientBuilder().build();
              Operator operator = start(config, client)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "palisade-shutdown"));
             LOG.info("operator {} running; metrics and health on port {}", config.identity(), operator.httpPort());
             stop.await();
-            LOG.info("operator {} stopping", config.identity());
+            LOG.info("operator {} stopping{}", config.identity(), operator.isLeader() ? "; releasing the lease" : "");
         }
     }
 
