@@ -13,6 +13,7 @@ import dev.palisade.agent.watch.RuleSetWatch;
 import dev.palisade.agent.watch.StatusReporter;
 import dev.palisade.dataplane.kernel.LibNftables;
 import dev.palisade.dataplane.kernel.Nftables;
+import dev.palisade.operator.lifecycle.StopSignal;
 import dev.palisade.operator.telemetry.HttpEndpoints;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -24,8 +25,6 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -54,26 +53,16 @@ public final class AgentMain {
      * The whole stop fits in the pod's terminationGracePeriodSeconds (30).
      */
     public static void run(AgentConfig config) throws InterruptedException {
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch stopped = new CountDownLatch(1);
-        // The JVM halts once its shutdown hooks return, whatever other threads are doing: the hook
-        // waits for the main thread to finish leaving (the table deleted or kept) before it returns.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
-            try {
-                stopped.await(DECIDE_WITHIN.plus(DELETE_WITHIN).plusSeconds(2).toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "palisade-shutdown"));
-        try (KubernetesClient client = new KubernetesClientBuilder().build();
+        // The JVM halts once its shutdown hooks return, whatever other threads are doing: the stop
+        // signal's hook waits for the main thread to finish leaving (the table deleted or kept). It is
+        // the first resource, so it is closed last, after the agent and the client.
+        try (StopSignal stop = StopSignal.install(DECIDE_WITHIN.plus(DELETE_WITHIN).plusSeconds(2));
+             KubernetesClient client = new KubernetesClientBuilder().build();
              Agent agent = start(config, client, () -> new ReleasingNftables(LibNftables::open))) {
             LOG.info("agent for node {} running{}; metrics and probes on port {}", config.node(),
                     config.cni().map(c -> ", CNI mode (" + c.confFile() + ")").orElse(""), agent.httpPort());
             stop.await();
             agent.leave(DECIDE_WITHIN, DELETE_WITHIN);
-        } finally {
-            stopped.countDown();
         }
     }
 
