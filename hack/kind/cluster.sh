@@ -26,12 +26,14 @@ kind_load() { # IMAGE...: kind load docker-image, as the quickstart does
   done
 }
 
+# the quickstart's install: values-kind.yaml and the locally built image
+KIND_HELM_VALUES=(-f "$KIND_REPO/charts/palisade/values-kind.yaml"
+  --set image.repository=palisade --set image.tag=dev --set image.pullPolicy=Never)
+
 kind_helm_install() { # extra helm arguments...
   kind_log "helm install palisade (values-kind.yaml)"
   helmc upgrade --install palisade "$KIND_REPO/charts/palisade" --namespace palisade-system --create-namespace \
-    -f "$KIND_REPO/charts/palisade/values-kind.yaml" \
-    --set image.repository=palisade --set image.tag=dev --set image.pullPolicy=Never "$@" >/dev/null ||
-    kind_die "helm install failed"
+    "${KIND_HELM_VALUES[@]}" "$@" >/dev/null || kind_die "helm install failed"
   if $KIND_EXISTED; then # a rebuilt palisade:dev keeps its tag: restart onto it (a rolling update)
     kc -n palisade-system rollout restart daemonset/palisade-agent deployment/palisade-operator >/dev/null
   fi

@@ -23,6 +23,12 @@ cleanup() { kc delete namespace "$NS" "$FREE" --wait=false >/dev/null 2>&1 || tr
 trap cleanup EXIT
 
 has_table() { dk exec "$1" nft list tables 2>/dev/null | grep -qx 'table inet palisade'; }
+# sample NODE: "yes" | "no <what nft listed>" | "unknown <error>" (an exec that failed proves nothing)
+sample() {
+  local out
+  if ! out=$(dk exec "$1" nft list tables 2>&1); then echo "unknown ${out//$'\n'/ }"; return; fi
+  grep -qx 'table inet palisade' <<<"$out" && echo yes || echo "no ${out//$'\n'/ }"
+}
 no_table() { ! has_table "$1"; }
 pinned() { # NS/NAME NODE LABELS-JSON: a workload pod on a given node
   wl pod "$1" "$3" | jq -c --arg n "$2" '.spec.nodeName = $n'
@@ -36,14 +42,19 @@ denied() { local r; r=$(probe1 "$1" "$2"); [[ $r != ok* && $r != "error exec" ]]
 enforcing() { has_table "$1" && denied "$2" "$3"; }
 # watch_tables SECONDS-FILE: samples every node's tables until the file disappears; prints missing samples
 watch_tables() {
-  local stop=$1 n samples=0 missing=0
+  local stop=$1 n s samples=0 missing=0 unknown=0
+  local nodes; nodes=$(kindc get nodes --name "$KIND_CLUSTER")
   while [[ -f $stop ]]; do
-    for n in $(kindc get nodes --name "$KIND_CLUSTER"); do
-      samples=$((samples + 1))
-      has_table "$n" || { missing=$((missing + 1)); echo "$(date +%T.%3N) $n without table inet palisade" >>"$WORK/missing"; }
+    for n in $nodes; do
+      s=$(sample "$n")
+      case $s in
+        yes) samples=$((samples + 1)) ;;
+        unknown*) unknown=$((unknown + 1)); echo "$(date +%T.%3N) $n $s" >>"$WORK/unknown" ;;
+        *) samples=$((samples + 1)); missing=$((missing + 1)); echo "$(date +%T.%3N) $n $s" >>"$WORK/missing" ;;
+      esac
     done
   done
-  echo "$samples $missing"
+  echo "$samples $missing $unknown"
 }
 # deny_loop NS/POD TARGET STOP-FILE: probes until the file disappears; prints "probes connected"
 deny_loop() {
@@ -84,9 +95,9 @@ kc -n palisade-system rollout restart daemonset/palisade-agent >/dev/null
 kc -n palisade-system rollout status daemonset/palisade-agent --timeout=5m >/dev/null
 took=$((SECONDS - t))
 sleep 2; rm -f "$stop"; wait $wt $dl || true
-read -r samples missing <"$WORK/tables"; read -r probes connected <"$WORK/deny" || { probes=0; connected=0; }
+read -r samples missing unknown <"$WORK/tables"; read -r probes connected <"$WORK/deny" || { probes=0; connected=0; }
 if [[ $missing == 0 && $connected == 0 && $samples -gt 0 && $probes -gt 0 ]]; then
-  row pass "rolling update of the agents (${took} s)" "$samples table samples, none without inet palisade; $probes denied probes, none connected"
+  row pass "rolling update of the agents (${took} s)" "$samples table samples, none without inet palisade ($unknown execs failed); $probes denied probes, none connected"
 else
   row FAIL "rolling update of the agents (${took} s)" "$missing of $samples samples without the table ($(head -3 "$WORK/missing" 2>/dev/null | tr '\n' ';')); $connected of $probes denied probes connected"
 fi
@@ -95,7 +106,8 @@ fi
 # ---- 2. nodeSelector no longer selects worker2
 for n in "$KIND_CLUSTER-control-plane" "$W1"; do kc label node "$n" palisade-test-agent=yes --overwrite >/dev/null; done
 t=$SECONDS
-helmc upgrade palisade "$KIND_REPO/charts/palisade" -n palisade-system --reuse-values --set agent.nodeSelector.palisade-test-agent=yes >/dev/null
+helmc upgrade palisade "$KIND_REPO/charts/palisade" -n palisade-system "${KIND_HELM_VALUES[@]}" \
+  --set agent.nodeSelector.palisade-test-agent=yes >/dev/null
 kc -n palisade-system rollout status daemonset/palisade-agent --timeout=5m >/dev/null
 if kind_wait 120 "$W2 without table inet palisade" no_table "$W2"; then
   row pass "nodeSelector excludes $W2: its policy table goes" "gone $((SECONDS - t)) s after helm upgrade; left: $(dk exec "$W2" nft list tables | grep palisade | sed 's/table //' | tr '\n' ' ')"
@@ -109,7 +121,7 @@ else
   row FAIL "new pods on $W2 (no agent) talk to each other" "d -> e: $(probe1 $FREE/d "$(ip_of $FREE/e):80")"
 fi
 t=$SECONDS
-helmc upgrade palisade "$KIND_REPO/charts/palisade" -n palisade-system --reuse-values --set agent.nodeSelector.palisade-test-agent=null >/dev/null
+helmc upgrade palisade "$KIND_REPO/charts/palisade" -n palisade-system "${KIND_HELM_VALUES[@]}" >/dev/null
 kc -n palisade-system rollout status daemonset/palisade-agent --timeout=5m >/dev/null
 for n in "$KIND_CLUSTER-control-plane" "$W1"; do kc label node "$n" palisade-test-agent- >/dev/null; done
 if kind_wait 120 "$W2 enforcing again" enforcing "$W2" $NS/c "$B"; then
