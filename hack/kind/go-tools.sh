@@ -2,6 +2,10 @@
 # kind, crictl, CoreDNS, Prometheus, the e2e suite. The kube binaries come from hack/provision-kube-binaries.sh --node.
 # Sourced after lib.sh.
 
+kind_module_dir() { # MODULE@VERSION: prints the module's source directory (downloaded from the proxy)
+  (cd /tmp && go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+}
+
 kind_go_install() { # NAME MODULE@VERSION: go install into $KIND_CACHE/bin/NAME unless that version is there
   local name=$1 mod=$2 stamp="$KIND_CACHE/bin/.$1.version"
   [[ -x "$KIND_CACHE/bin/$name" && "$(cat "$stamp" 2>/dev/null)" == "$mod" ]] && return
@@ -52,7 +56,7 @@ GO
 kind_pause() { # pause, compiled from build/pause/linux/pause.c of the k8s.io/kubernetes module
   local out="$KIND_CACHE/bin/pause"
   [[ -x "$out" ]] && return
-  local src; src=$(cd /tmp && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@v$KUBE_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  local src; src=$(kind_module_dir "k8s.io/kubernetes@v$KUBE_VERSION")
   [[ -f "$src/build/pause/linux/pause.c" ]] || kind_die "pause.c not found in k8s.io/kubernetes@v$KUBE_VERSION"
   gcc -Os -static -Wall -DVERSION="v$PAUSE_TAG-palisade" -o "$out" "$src/build/pause/linux/pause.c" || kind_die "gcc pause.c failed"
 }
@@ -102,8 +106,7 @@ PROM_VERSION=v0.53.3   # the Go module version of Prometheus 2.53.3 (the 2.53 lo
 kind_prometheus() { # prints the directory holding prometheus and promtool
   local out="$KIND_CACHE/bin/prometheus-$PROM_VERSION"
   [[ -x "$out/prometheus" && -x "$out/promtool" ]] && { echo "$out"; return; }
-  local src; src=$(cd /tmp && go mod download -json "github.com/prometheus/prometheus@$PROM_VERSION" |
-    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  local src; src=$(kind_module_dir "github.com/prometheus/prometheus@$PROM_VERSION")
   [[ -f "$src/plugins/plugins.go" ]] || kind_die "github.com/prometheus/prometheus@$PROM_VERSION: no plugins/plugins.go"
   local dir="$KIND_CACHE/go/prometheus-$PROM_VERSION"
   kind_log "building Prometheus $PROM_VERSION (Kubernetes and DNS service discovery only)"

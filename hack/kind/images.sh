@@ -53,7 +53,7 @@ kind_control_plane_images() { # saved as one tarball for the node image's contai
 # Debian bookworm packages (systemd 252 still runs on cgroup v1; Debian's containerd 1.6 reads kind's
 # v2 config) and kind's own base files from its module source.
 kind_node_image() {
-  local kindsrc; kindsrc=$(cd /tmp && go mod download -json "sigs.k8s.io/kind@$KIND_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  local kindsrc; kindsrc=$(kind_module_dir "sigs.k8s.io/kind@$KIND_VERSION")
   [[ -d "$kindsrc/images/base/files" ]] || kind_die "kind's base files not found in sigs.k8s.io/kind@$KIND_VERSION"
   local images; images=$(kind_control_plane_images)
   local key; key=$(cat "$images" "${BASH_SOURCE[0]}" "$KUBE_BIN"/{kubeadm,kubelet,kubectl} | sha256sum | cut -c1-12)
