@@ -5,10 +5,12 @@ import java.util.Map;
 import java.util.SortedMap;
 
 /**
- * A pod as policy sees it: where it runs, its labels, its IPs (status.podIPs) and declared ports.
+ * A pod as policy sees it: where it runs, its labels, its IPs (status.podIPs) and declared ports;
+ * and its {@code metadata.uid} ("" when unknown, as in manifests), which tells a pod from the one
+ * that held its name or its address before it.
  */
 public record Pod(String namespace, String name, String nodeName, SortedMap<String, String> labels,
-                  List<IpAddress> ips, boolean hostNetwork, Phase phase, List<ContainerPort> ports)
+                  List<IpAddress> ips, boolean hostNetwork, Phase phase, List<ContainerPort> ports, String uid)
         implements Comparable<Pod> {
 
     public enum Phase {
@@ -28,8 +30,14 @@ public record Pod(String namespace, String name, String nodeName, SortedMap<Stri
     }
 
     public Pod(String namespace, String name, String nodeName, Map<String, String> labels,
+               List<IpAddress> ips, boolean hostNetwork, Phase phase, List<ContainerPort> ports, String uid) {
+        this(namespace, name, nodeName, Labels.copy(labels), ips, hostNetwork, phase, ports, uid);
+    }
+
+    /** A pod without a known uid. */
+    public Pod(String namespace, String name, String nodeName, Map<String, String> labels,
                List<IpAddress> ips, boolean hostNetwork, Phase phase, List<ContainerPort> ports) {
-        this(namespace, name, nodeName, Labels.copy(labels), ips, hostNetwork, phase, ports);
+        this(namespace, name, nodeName, Labels.copy(labels), ips, hostNetwork, phase, ports, "");
     }
 
     public Pod {
@@ -40,6 +48,7 @@ public record Pod(String namespace, String name, String nodeName, SortedMap<Stri
         ips = ips == null ? List.of() : ips.stream().distinct().sorted().toList();
         ports = ports == null ? List.of() : ports.stream().sorted().toList();
         phase = phase == null ? Phase.Pending : phase;
+        uid = uid == null ? "" : uid;
     }
 
     /**

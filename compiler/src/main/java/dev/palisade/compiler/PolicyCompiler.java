@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -62,9 +63,13 @@ public final class PolicyCompiler {
     public NodeRuleSet compileNode(String node) {
         List<Pod> local = index.endpointsOnNode(node);
         SortedSet<IpAddress> localIps = new TreeSet<>();
+        SortedMap<IpAddress, SortedSet<String>> holders = new TreeMap<>();
         Map<String, List<Pod>> localByNamespace = new TreeMap<>();
         for (Pod p : local) {
             localIps.addAll(p.ips());
+            if (!p.uid().isEmpty()) {
+                p.ips().forEach(ip -> holders.computeIfAbsent(ip, k -> new TreeSet<>()).add(p.uid()));
+            }
             localByNamespace.computeIfAbsent(p.namespace(), k -> new ArrayList<>()).add(p);
         }
         SortedSet<IpAddress> isolatedIn = new TreeSet<>();
@@ -100,7 +105,8 @@ public final class PolicyCompiler {
                 }
             }
         }
-        return new NodeRuleSet(node, localIps, new DirectionRules(isolatedIn, ingress), new DirectionRules(isolatedOut, egress));
+        return new NodeRuleSet(node, localIps, new DirectionRules(isolatedIn, ingress), new DirectionRules(isolatedOut, egress),
+                holders);
     }
 
     /** Ingress: named ports resolve per selected (destination) pod, so pods group by their resolved ports. */

@@ -577,4 +577,15 @@ class PolicyCompilerTest {
             assertEquals(NodeRuleSet.empty("n3"), rs.get("n3"));
         }
     }
+
+    @Test
+    void holdersNameThePodsOfEachLocalAddressByUidAndLeaveOutPodsWithoutOne() {
+        Pod web = new Pod("prod", "web", "n1", Map.of("app", "web"), List.of(ip("10.0.1.10")), false, Pod.Phase.Running,
+                List.of(), "uid-web");
+        Pod old = new Pod("prod", "web-old", "n1", Map.of("app", "web"), List.of(ip("10.0.1.10")), false,
+                Pod.Phase.Running, List.of(), "uid-web-old");
+        NodeRuleSet n1 = compile(List.of(web, old, API)).get("n1");
+        assertEquals(Map.of(ip("10.0.1.10"), new TreeSet<>(List.of("uid-web", "uid-web-old"))), n1.holders());
+        assertTrue(n1.localPods().contains(ip("10.0.1.11")), "API is listed, without a uid to name it by");
+    }
 }

@@ -162,8 +162,9 @@ public final class Projection {
                 address(ip, "status.podIPs[" + i + "].ip", problems).ifPresent(ips::add);
             }
         }
+        String uid = pod.getMetadata().getUid();
         return Projected.of(new Pod(ref.get().namespace(), ref.get().name(), nodeName, labels.get(), ips,
-                hostNetwork, phase, ports), problems.list);
+                hostNetwork, phase, ports, uid == null ? "" : uid), problems.list);
     }
 
     public static Projected<NetworkPolicy> networkPolicy(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy policy) {

@@ -180,13 +180,15 @@ class ObjectsTest {
     @Test
     void projectionWorksOnFabric8ObjectsAsInformersDeliverThem() {
         io.fabric8.kubernetes.api.model.Pod pod = new PodBuilder()
-                .withNewMetadata().withName("api").withNamespace("apod").addToLabels("app", "apod-api").endMetadata()
+                .withNewMetadata().withName("api").withNamespace("apod").addToLabels("app", "apod-api")
+                .withUid("7d0c5a1e-3f5b-4c1a-9a55-0c6f7e9b2d11").endMetadata()
                 .withNewSpec().withNodeName("k3d-server-0").endSpec()
                 .withNewStatus().withPhase("Running").withPodIP("10.42.0.9").endStatus()
                 .build();
         Projected<Pod> projected = Projection.pod(pod);
         assertEquals(List.of(), projected.diagnostics());
         assertTrue(projected.value().orElseThrow().isPolicyEndpoint());
+        assertEquals("7d0c5a1e-3f5b-4c1a-9a55-0c6f7e9b2d11", projected.value().orElseThrow().uid());
 
         Projected<Pod> nameless = Projection.pod(new PodBuilder().withNewMetadata().endMetadata().build());
         assertTrue(nameless.value().isEmpty());
