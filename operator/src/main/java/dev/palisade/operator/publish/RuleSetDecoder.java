@@ -14,8 +14,11 @@ import dev.palisade.ruleset.PeerSet;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 
@@ -34,7 +37,16 @@ public final class RuleSetDecoder {
      */
     public static NodeRuleSet decode(String node, RuleSetWire wire, Function<String, Optional<AddressSetSpec>> sets) {
         return new NodeRuleSet(node, addresses(wire.localPods()), direction(wire.ingress(), sets),
-                direction(wire.egress(), sets));
+                direction(wire.egress(), sets), holders(wire.holders()));
+    }
+
+    private static SortedMap<IpAddress, SortedSet<String>> holders(List<String> texts) {
+        SortedMap<IpAddress, SortedSet<String>> out = new TreeMap<>();
+        for (String t : texts) {
+            Map.Entry<IpAddress, String> h = WireText.parseHolder(t);
+            out.computeIfAbsent(h.getKey(), k -> new TreeSet<>()).add(h.getValue());
+        }
+        return out;
     }
 
     private static DirectionRules direction(DirectionWire d, Function<String, Optional<AddressSetSpec>> sets) {

@@ -101,7 +101,7 @@ public final class RuleSetEncoder {
         private EncodedNode node(NodeRuleSet rs, int inlineLimit) {
             SortedSet<String> sets = new TreeSet<>();
             RuleSetWire wire = new RuleSetWire(addresses(rs.localPods()),
-                    direction(rs.ingress(), inlineLimit, sets), direction(rs.egress(), inlineLimit, sets));
+                    direction(rs.ingress(), inlineLimit, sets), direction(rs.egress(), inlineLimit, sets), holders(rs));
             byte[] bytes = CanonicalJson.bytes(wire);
             String hash = CanonicalJson.sha256(bytes);
             int grants = wire.ingress().grants().size() + wire.egress().grants().size();
@@ -184,6 +184,13 @@ public final class RuleSetEncoder {
     static int bucket(String entry, int buckets) {
         int h = entry.hashCode() * 0x9E3779B9;
         return (h ^ (h >>> 16)) & (buckets - 1);
+    }
+
+    /** Sorted by address, then uid: the contract's order, so equal rule sets give equal bytes. */
+    private static List<String> holders(NodeRuleSet rs) {
+        List<String> out = new ArrayList<>();
+        rs.holders().forEach((address, uids) -> uids.forEach(uid -> out.add(WireText.holder(address, uid))));
+        return out;
     }
 
     private static List<String> addresses(SortedSet<IpAddress> set) {

@@ -5,6 +5,8 @@ import dev.palisade.model.IpRange;
 import dev.palisade.model.Protocol;
 import dev.palisade.ruleset.PortRange;
 
+import java.util.Map;
+
 /** The short strings the wire format uses for addresses, ranges and ports, both ways. */
 public final class WireText {
 
@@ -50,5 +52,19 @@ public final class WireText {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("port \"" + text + "\" is not PROTOCOL/port", e);
         }
+    }
+
+    /** "10.244.1.10 6f1c0d5e-...": a local pod address and the uid of a pod it is listed for. */
+    public static String holder(IpAddress a, String uid) {
+        return a + " " + uid;
+    }
+
+    /** The address and uid of {@link #holder}'s text. */
+    public static Map.Entry<IpAddress, String> parseHolder(String text) {
+        int space = text.indexOf(' ');
+        if (space <= 0 || space == text.length() - 1 || text.indexOf(' ', space + 1) >= 0) {
+            throw new IllegalArgumentException("holder \"" + text + "\" is not \"<address> <pod uid>\"");
+        }
+        return Map.entry(IpAddress.parse(text.substring(0, space)), text.substring(space + 1));
     }
 }

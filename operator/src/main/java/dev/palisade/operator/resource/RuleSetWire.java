@@ -15,10 +15,14 @@ import java.util.List;
 public record RuleSetWire(
         @JsonPropertyDescription("Every address of every policy endpoint pod on the node.") List<String> localPods,
         @JsonPropertyDescription("Rules for traffic into the node's pods.") DirectionWire ingress,
-        @JsonPropertyDescription("Rules for traffic out of the node's pods.") DirectionWire egress) {
+        @JsonPropertyDescription("Rules for traffic out of the node's pods.") DirectionWire egress,
+        @JsonPropertyDescription("Which pod each local address is listed for: \"<address> <pod uid>\", one per address "
+                + "and pod, sorted. Lets the agent tell the listed pod from a new one that got its address since.")
+        List<String> holders) {
 
     public RuleSetWire {
         localPods = localPods == null ? List.of() : List.copyOf(localPods);
+        holders = holders == null ? List.of() : List.copyOf(holders);
         ingress = ingress == null ? DirectionWire.NONE : ingress;
         egress = egress == null ? DirectionWire.NONE : egress;
     }

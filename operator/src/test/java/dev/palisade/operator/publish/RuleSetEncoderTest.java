@@ -15,7 +15,9 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -61,6 +63,21 @@ class RuleSetEncoderTest {
         assertEquals(rs, roundTrip(d, "node-1"));
         assertEquals(3, d.nodes().get("node-1").summary().grants());
         assertEquals(12, d.nodes().get("node-1").summary().addresses());
+    }
+
+    @Test
+    void holdersTravelAsAddressAndUidSortedAndRoundTrip() {
+        NodeRuleSet plain = node("node-1", 3);
+        SortedMap<IpAddress, SortedSet<String>> holders = new TreeMap<>();
+        holders.put(v4(2), new TreeSet<>(List.of("uid-new", "uid-old")));
+        holders.put(v4(1), new TreeSet<>(List.of("uid-1")));
+        NodeRuleSet rs = new NodeRuleSet("node-1", plain.localPods(), plain.ingress(), plain.egress(), holders);
+        RuleSetEncoder.Desired d = new RuleSetEncoder(RuleSetEncoder.Limits.DEFAULT).encode(List.of(rs));
+        assertEquals(List.of("10.0.0.1 uid-1", "10.0.0.2 uid-new", "10.0.0.2 uid-old"), d.nodes().get("node-1").ruleSet().holders());
+        assertEquals(rs, roundTrip(d, "node-1"));
+        RuleSetEncoder.Desired without = new RuleSetEncoder(RuleSetEncoder.Limits.DEFAULT).encode(List.of(plain));
+        assertNotEquals(without.nodes().get("node-1").hash(), d.nodes().get("node-1").hash(), "the holders are part of the hash");
+        assertEquals(List.of(), without.nodes().get("node-1").ruleSet().holders());
     }
 
     @Test
