@@ -113,7 +113,7 @@ sim_start_agent() { # node
   local n=$1 port; port=$(sim_free_port)
   KUBECONFIG="$SIM_WORK/agent.kubeconfig" JAVA_TOOL_OPTIONS="$SIM_JAVA_OPTS" MALLOC_ARENA_MAX=2 \
     "$SIM_ROOT/bin/palisade" agent --node "$n" --netns "${SIM_NODE_NS[$n]}" --http-port "$port" --verify-interval 2 \
-    --cni --cni-bin-dir "$SIM_CNI_PATH" --cni-conf-dir "$SIM_WORK/$n/net.d" --cni-ipam-data-dir "$SIM_WORK/$n/ipam" \
+    --cni --cni-bin-dir "$SIM_CNI_PATH" --cni-conf-dir "$SIM_WORK/$n/net.d" --cni-run-dir "$SIM_WORK/$n/run" --cni-ipam-data-dir "$SIM_WORK/$n/ipam" \
     >>"$SIM_WORK/logs/agent-$n.log" 2>&1 &
   SIM_AGENT_PID[$n]=$!; SIM_AGENT_PORT[$n]=$port; SIM_PIDS+=($!)
 }

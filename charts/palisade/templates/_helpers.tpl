@@ -87,6 +87,10 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 {{- end -}}
 
+{{- define "palisade.cni.runDir" -}}
+{{- .Values.cni.runDir | default "/run/palisade/cni" -}}
+{{- end -}}
+
 {{/* The JVM's temporary files: both containers have read-only root filesystems. */}}
 {{- define "palisade.javaEnv" -}}
 - name: JAVA_OPTS

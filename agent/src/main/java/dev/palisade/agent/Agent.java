@@ -1,5 +1,6 @@
 package dev.palisade.agent;
 
+import dev.palisade.agent.cni.CniPlane;
 import dev.palisade.agent.sync.SyncLoop;
 import dev.palisade.agent.telemetry.AgentMetrics;
 import dev.palisade.agent.watch.DaemonSetWatch;
@@ -30,18 +31,20 @@ public final class Agent implements AutoCloseable {
     private final Optional<DaemonSetWatch> daemonSet;
     private final StatusReporter status;
     private final SyncLoop loop;
+    private final Optional<CniPlane> cni;
     private final AgentMetrics metrics;
     private final HttpEndpoints http;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     Agent(String node, RuleSetWatch ruleSets, NodeWatch nodes, Optional<DaemonSetWatch> daemonSet, StatusReporter status,
-          SyncLoop loop, AgentMetrics metrics, HttpEndpoints http) {
+          SyncLoop loop, Optional<CniPlane> cni, AgentMetrics metrics, HttpEndpoints http) {
         this.node = node;
         this.ruleSets = ruleSets;
         this.nodes = nodes;
         this.daemonSet = daemonSet;
         this.status = status;
         this.loop = loop;
+        this.cni = cni;
         this.metrics = metrics;
         this.http = http;
     }
@@ -86,6 +89,9 @@ public final class Agent implements AutoCloseable {
         if (d.removeTables()) {
             LOG.info("agent for node {} leaving: uninstalled ({}: {}); deleting its table", node, d.reason().label(), d.detail());
             loop.closeAndDeleteTable(deleteWithin);
+            // in CNI mode the pods keep their network, new ones and after a reboot too: the link into
+            // the tmpfs becomes a regular file (docs/design/failure-model.md, "Uninstall")
+            cni.ifPresent(CniPlane::leave);
         } else if (daemonSet.isEmpty()) {
             LOG.info("agent for node {} stopping; no DaemonSet given, so the tables stay in the kernel and keep enforcing",
                     node);

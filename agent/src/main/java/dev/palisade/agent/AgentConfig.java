@@ -73,7 +73,7 @@ public record AgentConfig(String node, InetSocketAddress http, Duration verifyIn
 
     /**
      * NODE_NAME (required), PALISADE_HTTP_PORT, PALISADE_VERIFY_INTERVAL (seconds), PALISADE_CNI
-     * ("true"), PALISADE_CNI_PRESET (kind, k3s), PALISADE_CNI_BIN_DIR, PALISADE_CNI_CONF_DIR.
+     * ("true"), PALISADE_CNI_PRESET (kind, k3s), PALISADE_CNI_BIN_DIR, PALISADE_CNI_CONF_DIR, PALISADE_CNI_RUN_DIR.
      */
     public static AgentConfig fromEnvironment(Map<String, String> env) {
         List<String> args = new ArrayList<>();
@@ -82,6 +82,7 @@ public record AgentConfig(String node, InetSocketAddress http, Duration verifyIn
         copy(env, "PALISADE_CNI_PRESET", "--cni-preset", args);
         copy(env, "PALISADE_CNI_BIN_DIR", "--cni-bin-dir", args);
         copy(env, "PALISADE_CNI_CONF_DIR", "--cni-conf-dir", args);
+        copy(env, "PALISADE_CNI_RUN_DIR", "--cni-run-dir", args);
         if ("true".equalsIgnoreCase(env.getOrDefault("PALISADE_CNI", ""))) {
             args.add("--cni");
         }
@@ -100,7 +101,7 @@ public record AgentConfig(String node, InetSocketAddress http, Duration verifyIn
      * {@code --node}, {@code --http-port}, {@code --verify-interval} (seconds), {@code --full-verify-interval}
      * (seconds), {@code --no-pending-guard},
      * {@code --pending-cidr} (repeatable), {@code --cluster-cidr} (repeatable), {@code --cni},
-     * {@code --cni-preset}, {@code --cni-bin-dir}, {@code --cni-conf-dir}, {@code --cni-mtu},
+     * {@code --cni-preset}, {@code --cni-bin-dir}, {@code --cni-conf-dir}, {@code --cni-run-dir}, {@code --cni-mtu},
      * {@code --cni-ipam-data-dir}, {@code --netns}, {@code --daemonset} ({@code namespace/name}; by default
      * POD_NAMESPACE/PALISADE_DAEMONSET when both are set, like NODE_NAME read with or without flags).
      *
@@ -150,6 +151,7 @@ public record AgentConfig(String node, InetSocketAddress http, Duration verifyIn
                     case "--cni-preset" -> cni = presetKeepingOverrides(CniSettings.Preset.parse(value), cni);
                     case "--cni-bin-dir" -> cni = cni.withBinDir(Path.of(value));
                     case "--cni-conf-dir" -> cni = cni.withConfDir(Path.of(value));
+                    case "--cni-run-dir" -> cni = cni.withRunDir(Path.of(value));
                     case "--cni-mtu" -> cni = cni.withMtu(Integer.parseInt(value));
                     case "--cni-ipam-data-dir" -> cni = cni.withIpamDataDir(Path.of(value));
                     case "--netns" -> netns = value;
@@ -169,7 +171,8 @@ public record AgentConfig(String node, InetSocketAddress http, Duration verifyIn
 
     private static CniSettings presetKeepingOverrides(CniSettings.Preset preset, CniSettings current) {
         CniSettings p = preset.settings();
-        return new CniSettings(p.binDir(), p.confDir(), current.confName(), current.mtu(), current.ipamDataDir());
+        return new CniSettings(p.binDir(), p.confDir(), current.confName(), current.mtu(), current.ipamDataDir(),
+                current.runDir());
     }
 
     public AgentConfig withHttp(InetSocketAddress address) {

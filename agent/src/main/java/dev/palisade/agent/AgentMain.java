@@ -100,6 +100,6 @@ public final class AgentMain {
         ruleSets.start();
         daemonSet.ifPresentOrElse(DaemonSetWatch::start, () -> LOG.info("no DaemonSet given (POD_NAMESPACE and "
                 + "PALISADE_DAEMONSET): the tables stay in the kernel whenever this agent stops, uninstall included"));
-        return new Agent(config.node(), ruleSets, nodes, daemonSet, status, loop, metrics, http);
+        return new Agent(config.node(), ruleSets, nodes, daemonSet, status, loop, cni, metrics, http);
     }
 }

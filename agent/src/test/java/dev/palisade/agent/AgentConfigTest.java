@@ -39,6 +39,7 @@ class AgentConfigTest {
         CniSettings s = c.cni().orElseThrow();
         assertEquals(Path.of("/var/lib/rancher/k3s/data/current/bin"), s.binDir());
         assertEquals(Path.of("/tmp/net.d/10-palisade.conflist"), s.confFile());
+        assertEquals(Path.of("/run/palisade/cni/10-palisade.conflist"), s.runFile(), "the preset's tmpfs");
         assertEquals(1400, s.mtu());
         assertEquals(List.of(Cidr.parse("10.244.0.0/16")), c.clusterCidrs());
         assertEquals(Duration.ofMillis(500), c.verifyInterval());
@@ -49,6 +50,17 @@ class AgentConfigTest {
         AgentConfig c = AgentConfig.fromEnvironment(Map.of("NODE_NAME", "n1", "PALISADE_CNI", "true",
                 "PALISADE_CNI_PRESET", "k3d"));
         assertEquals(Path.of("/var/lib/rancher/k3s/agent/etc/cni/net.d"), c.cni().orElseThrow().confDir());
+    }
+
+    @Test
+    void theCniRunDirectoryIsASettingThatAPresetKeeps() {
+        AgentConfig c = AgentConfig.parse(List.of("--node=n1", "--cni", "--cni-run-dir=/run/x", "--cni-preset=k3s"), Map.of());
+        assertEquals(Path.of("/run/x/10-palisade.conflist"), c.cni().orElseThrow().runFile());
+        AgentConfig e = AgentConfig.fromEnvironment(Map.of("NODE_NAME", "n1", "PALISADE_CNI", "true",
+                "PALISADE_CNI_RUN_DIR", "/run/y"));
+        assertEquals(Path.of("/run/y"), e.cni().orElseThrow().runDir());
+        assertThrows(IllegalArgumentException.class, () -> AgentConfig.parse(List.of("--node=n1", "--cni",
+                "--cni-run-dir=/etc/cni/net.d"), Map.of()), "the link cannot point into its own directory");
     }
 
     @Test

@@ -130,12 +130,15 @@ class ChartRenderTest {
         CniSettings cni = config.cni().orElseThrow(() -> new AssertionError("CNI mode expected"));
         assertEquals(Path.of(binDir), cni.binDir());
         assertEquals(Path.of(confDir), cni.confDir());
-        assertEquals(Map.of("cni-bin", binDir, "cni-conf", confDir), hostPaths);
+        assertEquals(Path.of("/run/palisade/cni"), cni.runDir(), "the configuration list on the host's tmpfs /run");
+        assertEquals(Map.of("cni-bin", binDir, "cni-conf", confDir, "cni-run", "/run/palisade/cni"), hostPaths);
         // mounted where the agent looks, which is where the container runtime looks on the host
         Map<String, String> mounts = new HashMap<>();
         c.path("volumeMounts").forEach(m -> mounts.put(m.path("name").asText(), m.path("mountPath").asText()));
         assertEquals(binDir, mounts.get("cni-bin"));
         assertEquals(confDir, mounts.get("cni-conf"));
+        // the link's target is resolved by the runtime on the host: the agent must see the same path
+        assertEquals(cni.runDir().toString(), mounts.get("cni-run"));
         JsonNode init = pod.path("initContainers").get(0);
         assertEquals("install-cni-plugins", init.path("name").asText());
         for (String plugin : List.of("ptp", "host-local", "portmap", "loopback")) {

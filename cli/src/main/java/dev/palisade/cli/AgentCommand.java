@@ -15,11 +15,11 @@ import java.util.concurrent.Callable;
                 + "repairs drift, reports what it applied; with --cni it also gives pods a network.",
                 "Options (--name=value or --name value): --node (default: NODE_NAME), --http-port, --verify-interval "
                 + "(seconds), --no-pending-guard, --pending-cidr, --cluster-cidr, --cni, --cni-preset kind|k3s, "
-                + "--cni-bin-dir, --cni-conf-dir, --cni-mtu, --cni-ipam-data-dir, --netns, --daemonset namespace/name "
+                + "--cni-bin-dir, --cni-conf-dir, --cni-run-dir, --cni-mtu, --cni-ipam-data-dir, --netns, --daemonset namespace/name "
                 + "(default: POD_NAMESPACE/PALISADE_DAEMONSET; when that DaemonSet is deleted or no longer selects the node, "
                 + "the stopping agent deletes its table).",
                 "Without flags the environment configures it: NODE_NAME, PALISADE_HTTP_PORT, PALISADE_VERIFY_INTERVAL, PALISADE_CNI, "
-                + "PALISADE_CNI_PRESET, PALISADE_CNI_BIN_DIR, PALISADE_CNI_CONF_DIR."})
+                + "PALISADE_CNI_PRESET, PALISADE_CNI_BIN_DIR, PALISADE_CNI_CONF_DIR, PALISADE_CNI_RUN_DIR."})
 final class AgentCommand implements Callable<Integer> {
 
     @Unmatched

@@ -8,14 +8,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
@@ -24,7 +21,8 @@ import java.util.TreeSet;
  * verification: the masquerade table, the routes to the other nodes' pod CIDRs, and last the CNI
  * configuration list, which the runtime waits for before it creates any pod. It is written only
  * after the first full apply of the policy table (the sync loop's readiness), so no pod gets an
- * address before the node's pending guard is in the kernel.
+ * address before the node's pending guard is in the kernel; and it lives on a tmpfs behind a link
+ * ({@link ConfListFile}), so the same holds after a reboot, which empties the tmpfs and the kernel.
  *
  * <p>Each part fails on its own (logged once, counted, retried on the next pass); all run on the
  * sync loop's thread, which owns the nftables context.
@@ -40,8 +38,11 @@ public final class CniPlane {
     private final AgentMetrics metrics;
     private String natApplied;
     private String natListing;
-    private String confWritten;
+    private final ConfListFile file;
+    /** Volatile: {@link #leave} runs on the stopping main thread once the sync loop's thread has ended. */
+    private volatile String confWritten;
     private boolean pluginsChecked;
+    private boolean tmpfsChecked;
 
     public CniPlane(CniSettings settings, String node, List<Cidr> clusterCidrs, RouteTable routes, AgentMetrics metrics) {
         this.settings = settings;
@@ -49,6 +50,7 @@ public final class CniPlane {
         this.clusterCidrs = List.copyOf(clusterCidrs);
         this.routes = routes;
         this.metrics = metrics;
+        this.file = ConfListFile.of(settings);
     }
 
     /**
@@ -148,37 +150,47 @@ public final class CniPlane {
             pluginsChecked = true;
         }
         String text = ConfList.render(settings, self.podCidrs());
-        Path file = settings.confFile();
         try {
-            if (text.equals(confWritten) && (!verify || text.equals(readOrNull(file)))) {
+            if (text.equals(confWritten) && (!verify || file.installed(text))) {
                 return true;
             }
-            if (!text.equals(readOrNull(file))) {
-                write(file, text);
-                LOG.info("wrote CNI configuration {} for pod CIDRs {}", file, self.podCidrs());
+            if (!file.installed(text)) {
+                ConfListFile.State was = file.state();
+                file.install(text);
+                LOG.info("wrote CNI configuration {} for pod CIDRs {}, linked from {} (was {})", file.target(),
+                        self.podCidrs(), file.link(), was.describe());
+                if (!tmpfsChecked) {
+                    tmpfsChecked = true;
+                    file.targetFileSystem().filter(t -> !t.equals("tmpfs")).ifPresent(t -> LOG.warn("CNI run directory "
+                            + "{} is on {}, not a tmpfs: a reboot does not clear it, so after a reboot the runtime can "
+                            + "wire pods before this agent has applied its rules", settings.runDir(), t));
+                }
             }
             confWritten = text;
             return true;
         } catch (IOException e) {
             metrics.cniError("conflist");
-            LOG.warn("cannot write CNI configuration {}: {}", file, e.toString());
+            LOG.warn("cannot write CNI configuration {} (linked from {}): {}", file.target(), file.link(), e.toString());
             return false;
         }
     }
 
-    private static String readOrNull(Path file) throws IOException {
-        return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : null;
-    }
-
-    /** Write-then-rename, so the runtime never reads half a file. */
-    private static void write(Path file, String text) throws IOException {
-        Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+    /**
+     * The agent leaves its node for good (an uninstall): the link becomes a regular file with the
+     * same content, so pods keep getting a network without an agent, after a reboot too
+     * (docs/design/failure-model.md, "Uninstall"). Called once the sync loop has stopped.
+     */
+    public void leave() {
         try {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            if (file.detach(Optional.ofNullable(confWritten))) {
+                LOG.info("replaced the link {} by a regular file with the same CNI configuration: new pods on this "
+                        + "node still get a network, reboots included", file.link());
+            }
+        } catch (IOException e) {
+            metrics.cniError("conflist");
+            LOG.warn("cannot replace the link {} by a regular file ({}): after a reboot the node wires no pods until "
+                    + "another network plugin is installed; copy {} over it by hand", file.link(), e.toString(),
+                    file.target());
         }
     }
 }

@@ -9,15 +9,22 @@ import java.util.Optional;
  * Where the host keeps CNI plugins and configuration, and how pods are wired (CNI mode only).
  *
  * @param binDir       the host's CNI plugin directory (the chart copies Debian's plugins there)
- * @param confDir      the host's CNI configuration directory, which the container runtime reads
+ * @param confDir      the host's CNI configuration directory, which the container runtime reads; the
+ *                     configuration list there is a symbolic link into {@code runDir}
  * @param confName     the configuration list's file name; {@code 10-} sorts it before most others
+ * @param runDir       where the configuration list really lives: a directory on a tmpfs that the node's
+ *                     reboot empties ({@code /run/palisade/cni}), so that after a reboot the link dangles and
+ *                     the runtime wires no pod until the agent has applied its rules in this boot
  * @param mtu          the pods' interface MTU; 0 leaves the plugin's default
  * @param ipamDataDir  where host-local keeps its leases; empty: the plugin's default
  *                     ({@code /var/lib/cni/networks}). Simulated nodes on one host need one each.
  */
-public record CniSettings(Path binDir, Path confDir, String confName, int mtu, Optional<Path> ipamDataDir) {
+public record CniSettings(Path binDir, Path confDir, String confName, int mtu, Optional<Path> ipamDataDir,
+                          Path runDir) {
 
     public static final String CONF_NAME = "10-palisade.conflist";
+    /** The host's {@code /run} is a tmpfs on kind nodes (kind runs them with {@code --tmpfs /run}), k3d's and systemd hosts'. */
+    public static final Path RUN_DIR = Path.of("/run/palisade/cni");
     public static final String NETWORK_NAME = "palisade";
 
     /** Where each kind of cluster puts them. */
@@ -36,7 +43,7 @@ public record CniSettings(Path binDir, Path confDir, String confName, int mtu, O
         }
 
         public CniSettings settings() {
-            return new CniSettings(binDir, confDir, CONF_NAME, 0, Optional.empty());
+            return new CniSettings(binDir, confDir, CONF_NAME, 0, Optional.empty(), RUN_DIR);
         }
 
         public static Preset parse(String name) {
@@ -52,6 +59,14 @@ public record CniSettings(Path binDir, Path confDir, String confName, int mtu, O
         Objects.requireNonNull(binDir, "binDir");
         Objects.requireNonNull(confDir, "confDir");
         Objects.requireNonNull(ipamDataDir, "ipamDataDir");
+        Objects.requireNonNull(runDir, "runDir");
+        if (!runDir.isAbsolute() || !confDir.isAbsolute()) {
+            // the link's target is resolved by the runtime, from the configuration directory
+            throw new IllegalArgumentException("CNI directories must be absolute: " + confDir + ", " + runDir);
+        }
+        if (runDir.normalize().equals(confDir.normalize())) {
+            throw new IllegalArgumentException("the CNI run directory must not be the configuration directory: " + runDir);
+        }
         if (confName == null || !confName.endsWith(".conflist") || confName.contains("/")) {
             throw new IllegalArgumentException("CNI configuration file name must end in .conflist: " + confName);
         }
@@ -60,23 +75,33 @@ public record CniSettings(Path binDir, Path confDir, String confName, int mtu, O
         }
     }
 
+    /** What the runtime reads: a symbolic link to {@link #runFile}. */
     public Path confFile() {
         return confDir.resolve(confName);
     }
 
+    /** The configuration list itself, on the tmpfs. */
+    public Path runFile() {
+        return runDir.resolve(confName);
+    }
+
     public CniSettings withBinDir(Path dir) {
-        return new CniSettings(dir, confDir, confName, mtu, ipamDataDir);
+        return new CniSettings(dir, confDir, confName, mtu, ipamDataDir, runDir);
     }
 
     public CniSettings withConfDir(Path dir) {
-        return new CniSettings(binDir, dir, confName, mtu, ipamDataDir);
+        return new CniSettings(binDir, dir, confName, mtu, ipamDataDir, runDir);
     }
 
     public CniSettings withMtu(int m) {
-        return new CniSettings(binDir, confDir, confName, m, ipamDataDir);
+        return new CniSettings(binDir, confDir, confName, m, ipamDataDir, runDir);
     }
 
     public CniSettings withIpamDataDir(Path dir) {
-        return new CniSettings(binDir, confDir, confName, mtu, Optional.ofNullable(dir));
+        return new CniSettings(binDir, confDir, confName, mtu, Optional.ofNullable(dir), runDir);
+    }
+
+    public CniSettings withRunDir(Path dir) {
+        return new CniSettings(binDir, confDir, confName, mtu, ipamDataDir, dir);
     }
 }

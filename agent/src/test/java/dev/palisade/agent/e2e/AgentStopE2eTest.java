@@ -1,5 +1,6 @@
 package dev.palisade.agent.e2e;
 
+import dev.palisade.agent.cni.CniSettings;
 import dev.palisade.operator.Operator;
 import dev.palisade.operator.OperatorConfig;
 import dev.palisade.operator.OperatorMain;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 
 import static dev.palisade.agent.e2e.ApiServer.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,7 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The whole stop path of a real agent process: SIGTERM, the shutdown hook that waits, the decision
  * against the API server, the sync thread's last transaction. A stop while the agent's DaemonSet
  * selects its node keeps {@code table inet palisade}; a stop after the DaemonSet was deleted (what
- * {@code helm uninstall} does) leaves no policy table on the node.
+ * {@code helm uninstall} does) leaves no policy table on the node. In CNI mode, the restart keeps the
+ * configuration list a link into the run directory (a tmpfs on a real node), and the uninstall
+ * turns it into a regular file with the same content, so the node keeps wiring pods after a reboot.
  */
 @Tag("e2e")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -87,6 +91,9 @@ class AgentStopE2eTest {
         assertFalse(agent.alive());
         assertTrue(agent.log().contains("a restart or an update"), agent.log());
         assertTrue(holdsPolicyTable(), "the table stays and keeps enforcing: " + tables());
+        Path conf = node.confDir().resolve(CniSettings.CONF_NAME);
+        assertTrue(Files.isSymbolicLink(conf), "a restart keeps the link into the run directory");
+        String written = Files.readString(conf);
 
         // helm uninstall: the DaemonSet is deleted, then the agent gets SIGTERM
         agent = startArmed("agent-2.log");
@@ -95,12 +102,17 @@ class AgentStopE2eTest {
         assertFalse(agent.alive());
         assertTrue(agent.log().contains("deleted table inet palisade in one transaction"), agent.log());
         assertFalse(holdsPolicyTable(), "no policy table is left: " + tables());
+        assertTrue(agent.log().contains("by a regular file with the same CNI configuration"), agent.log());
+        assertFalse(Files.isSymbolicLink(conf), "the uninstall leaves a regular file, which outlives a reboot");
+        assertEquals(written, Files.readString(conf));
         agent = null;
     }
 
     private AgentProcess startArmed(String log) {
         AgentProcess a = AgentProcess.start("n1", node.netns(), api.kubeconfigFile(), work.resolve(log),
-                List.of("--daemonset", ApiServer.NAMESPACE + "/" + DAEMONSET));
+                List.of("--daemonset", ApiServer.NAMESPACE + "/" + DAEMONSET, "--cni", "--cni-bin-dir",
+                        SimNetwork.CNI_PATH.toString(), "--cni-conf-dir", node.confDir().toString(), "--cni-run-dir",
+                        node.runDir().toString(), "--cni-ipam-data-dir", node.ipamDir().toString()));
         eventually(SETTLE, () -> a.get("/readyz") == 200, () -> "not ready:\n" + a.log());
         eventually(SETTLE, () -> a.metrics().contains("palisade_agent_cleanup_armed 1.0"), a::metrics);
         return a;

@@ -376,6 +376,7 @@ class ClusterE2eTest {
         SimNetwork.Node n = net.node(node);
         agents.put(node, AgentProcess.start(node, n.netns(), agentKubeconfig, work.resolve("agents").resolve(node + ".log"),
                 List.of("--cni", "--cni-bin-dir", SimNetwork.CNI_PATH.toString(), "--cni-conf-dir", n.confDir().toString(),
+                        "--cni-run-dir", n.runDir().toString(),
                         "--cni-ipam-data-dir", n.ipamDir().toString(), "--verify-interval", "2")));
     }
 

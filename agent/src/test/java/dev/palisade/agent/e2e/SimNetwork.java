@@ -3,6 +3,7 @@ package dev.palisade.agent.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.palisade.agent.cni.RuntimeConfDir;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,7 +32,8 @@ final class SimNetwork implements AutoCloseable {
     static final String EXTERNAL_IP = "10.0.0.100";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Node(String name, String netns, String ip, Path confDir, Path ipamDir) {
+    /** {@code runDir}: where the agent keeps the configuration list its link in {@code confDir} points at (the node's /run). */
+    record Node(String name, String netns, String ip, Path confDir, Path ipamDir, Path runDir) {
     }
 
     record Pod(String name, Node node, String netns, String ip, JsonNode cniResult) {
@@ -104,7 +106,8 @@ final class SimNetwork implements AutoCloseable {
         attach(ns, name, ip);
         Sh.inNetns(ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0",
                 "net.ipv4.conf.default.rp_filter=0").orThrow();
-        Node n = new Node(name, ns, ip, work.resolve(name).resolve("net.d"), work.resolve(name).resolve("ipam"));
+        Node n = new Node(name, ns, ip, work.resolve(name).resolve("net.d"), work.resolve(name).resolve("ipam"),
+                work.resolve(name).resolve("run"));
         nodes.put(name, n);
         return n;
     }
@@ -124,13 +127,15 @@ final class SimNetwork implements AutoCloseable {
         return pods.get(name);
     }
 
-    /** The agent's configuration list on {@code node}, as the runtime would read it. */
+    /**
+     * The agent's configuration list on {@code node}, as the runtime would read it (the first file of
+     * its configuration directory, through a link: {@link RuntimeConfDir}).
+     */
     JsonNode confList(Node node) {
-        Path file = node.confDir().resolve("10-palisade.conflist");
         try {
-            return JSON.readTree(Files.readString(file));
+            return RuntimeConfDir.load(node.confDir());
         } catch (IOException e) {
-            throw new IllegalStateException("no CNI configuration at " + file + ": the agent has not written it", e);
+            throw new IllegalStateException("the runtime has no CNI configuration in " + node.confDir() + ": " + e.getMessage(), e);
         }
     }
 
