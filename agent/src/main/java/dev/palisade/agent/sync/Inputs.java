@@ -1,15 +1,17 @@
 package dev.palisade.agent.sync;
 
 import dev.palisade.agent.cni.NodeNetwork;
+import dev.palisade.model.IpAddress;
 
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The newest desired state, handed from the watches to the sync loop: the decoded rule set and the
- * nodes. Only the newest value matters (the loop reconciles the whole state, not events), so a burst
+ * The newest desired state, handed from the watches to the sync loop: the decoded rule set, the
+ * nodes, and the node's host routes to its pods ({@link PodRoutes}). Only the newest value matters (the loop reconciles the whole state, not events), so a burst
  * of updates becomes one apply.
  */
 public final class Inputs {
@@ -18,6 +20,7 @@ public final class Inputs {
     private final Condition changed = lock.newCondition();
     private RuleSetRevision ruleSet;
     private Map<String, NodeNetwork> nodes;
+    private SortedMap<IpAddress, Integer> podRoutes;
     private long newestRevision;
     private boolean dirty;
 
@@ -38,6 +41,21 @@ public final class Inputs {
     /** Every node the agent watches (only its own outside CNI mode), once the watch has listed them. */
     public void nodes(Map<String, NodeNetwork> n) {
         signal(() -> nodes = Map.copyOf(n));
+    }
+
+    /** The node's host routes to single addresses, address to interface index ({@link PodRoutes}). */
+    public void podRoutes(SortedMap<IpAddress, Integer> routes) {
+        signal(() -> podRoutes = routes);
+    }
+
+    /** Empty until the routes were first listed (or when they are not watched). */
+    public Optional<SortedMap<IpAddress, Integer>> podRoutes() {
+        lock.lock();
+        try {
+            return Optional.ofNullable(podRoutes);
+        } finally {
+            lock.unlock();
+        }
     }
 
     public Optional<RuleSetRevision> ruleSet() {

@@ -23,7 +23,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
 import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
@@ -60,18 +65,27 @@ public final class SyncLoop implements AutoCloseable {
     /**
      * What the loop needs of the agent's configuration. {@code hearCommits}: verify at once after any
      * nftables commit in the namespace that is not the agent's own ({@link RulesetEvents}), not only
-     * every {@code verifyInterval}.
+     * every {@code verifyInterval}. {@code watchRoutes} (with the guard on): watch the node's host
+     * routes to its pods ({@link PodRoutes}) and hold the address of a pod whose route went as
+     * unknown until a rule set lists its new pod ({@link AddressReuse}).
      */
     public record Settings(String node, boolean guard, List<Cidr> pendingCidrs, Duration verifyInterval,
-                           Duration fullVerifyInterval, Backoff backoff, Optional<String> netns, boolean hearCommits) {
+                           Duration fullVerifyInterval, Backoff backoff, Optional<String> netns, boolean hearCommits,
+                           boolean watchRoutes) {
         public Settings {
             Objects.requireNonNull(node, "node");
             pendingCidrs = List.copyOf(pendingCidrs);
         }
 
+        /** Hearing the kernel's notifications, nftables commits and route changes both, or neither. */
+        public Settings(String node, boolean guard, List<Cidr> pendingCidrs, Duration verifyInterval,
+                        Duration fullVerifyInterval, Backoff backoff, Optional<String> netns, boolean hearKernel) {
+            this(node, guard, pendingCidrs, verifyInterval, fullVerifyInterval, backoff, netns, hearKernel, hearKernel);
+        }
+
         public Settings(String node, boolean guard, List<Cidr> pendingCidrs, Duration verifyInterval,
                         Duration fullVerifyInterval, Backoff backoff, Optional<String> netns) {
-            this(node, guard, pendingCidrs, verifyInterval, fullVerifyInterval, backoff, netns, false);
+            this(node, guard, pendingCidrs, verifyInterval, fullVerifyInterval, backoff, netns, false, false);
         }
     }
 
@@ -104,12 +118,19 @@ public final class SyncLoop implements AutoCloseable {
     /** Set by the events thread when it heard a commit that may not be ours: verify at the next pass. */
     private final AtomicBoolean commitHeard = new AtomicBoolean();
     private RulesetEvents events;
+    private PodRoutes routes;
 
     // confined to the loop's thread
     private TableSync sync;
     private Nftables nft;
     private RuleSetRevision translatedFrom;
     private List<Cidr> translatedPending;
+    private Set<IpAddress> translatedHeld = Set.of();
+    /** The local pod addresses held as unknown in the applied table: their pod is gone ({@link AddressReuse}). */
+    private Set<IpAddress> appliedHeld = Set.of();
+    private SortedMap<IpAddress, AddressReuse.Held> held = new TreeMap<>();
+    /** The host routes the held addresses were last judged against; null before the first listing. */
+    private SortedMap<IpAddress, Integer> routesSeen;
     private Table desired;
     private Table applied;
     private RuleSetRevision appliedRevision;
@@ -185,6 +206,9 @@ public final class SyncLoop implements AutoCloseable {
         if (settings.hearCommits()) {
             hearCommits();
         }
+        if (settings.watchRoutes() && settings.guard()) {
+            watchRoutes();
+        }
         LOG.info("sync loop for node {} started{}", settings.node(),
                 settings.netns().map(n -> " in network namespace " + n).orElse(""));
         try {
@@ -205,6 +229,9 @@ public final class SyncLoop implements AutoCloseable {
         } finally {
             if (events != null) {
                 events.close();
+            }
+            if (routes != null) {
+                routes.close();
             }
             if (deleteOnClose) {
                 deleteTable();
@@ -262,6 +289,47 @@ public final class SyncLoop implements AutoCloseable {
         }
     }
 
+    /**
+     * Watches the namespace's host routes to single addresses. When a pod's sandbox is torn down its
+     * route goes (or, once the address is reused, leads through another veth), and the address is held
+     * as unknown by the pending guard until a rule set lists its new holder: otherwise a new pod that
+     * got the address inherits the deleted pod's allowances until the operator publishes the deletion.
+     */
+    private void watchRoutes() {
+        try {
+            routes = new PodRoutes(settings.netns(), inputs::podRoutes).start();
+        } catch (RuntimeException | Error e) {
+            LOG.warn("cannot watch the node's routes ({}); a new pod that reuses a deleted pod's address inherits its "
+                    + "allowances until the next rule set", e.getMessage());
+        }
+    }
+
+    /**
+     * The local pod addresses to hold as unknown for {@code revision}: those whose route went or
+     * changed interface since the last look while the rules in force listed them, less those that
+     * {@code revision} releases (it lists another pod there, or nothing).
+     */
+    private SortedMap<IpAddress, AddressReuse.Held> heldFor(RuleSetRevision revision) {
+        Optional<SortedMap<IpAddress, Integer>> now = inputs.podRoutes();
+        if (now.isPresent() && now.get() != routesSeen) {
+            if (routesSeen != null) {
+                RuleSetRevision known = appliedRevision != null ? appliedRevision : revision;
+                SortedMap<IpAddress, AddressReuse.Held> before = held;
+                held = AddressReuse.retire(held, routesSeen, now.get(), known.rules(), known.revision());
+                held.keySet().stream().filter(a -> !before.containsKey(a)).forEach(a -> LOG.info(
+                        "pod address {} lost its route (its pod is gone): held as unknown until a rule set lists the pod "
+                                + "that holds it now", a));
+            }
+            routesSeen = now.get();
+        }
+        SortedMap<IpAddress, AddressReuse.Held> kept = AddressReuse.release(held, revision.rules(), revision.revision());
+        held.keySet().stream().filter(a -> !kept.containsKey(a)).forEach(a -> LOG.info(
+                "pod address {} released: revision {} lists {}", a, revision.revision(),
+                revision.rules().localPods().contains(a) ? "its new pod" : "no pod there"));
+        held = kept;
+        return held;
+    }
+
     private long waitNanos() {
         long now = System.nanoTime();
         long until = nextVerify;
@@ -292,10 +360,12 @@ public final class SyncLoop implements AutoCloseable {
         }
         RuleSetRevision revision = rs.get();
         List<Cidr> pending = pendingCidrs(nodes);
-        if (revision != translatedFrom || !pending.equals(translatedPending)) {
-            desired = DesiredTable.of(revision.rules(), settings.guard(), pending);
+        Set<IpAddress> heldNow = settings.guard() ? Set.copyOf(heldFor(revision).keySet()) : Set.of();
+        if (revision != translatedFrom || !pending.equals(translatedPending) || !heldNow.equals(translatedHeld)) {
+            desired = DesiredTable.of(revision.rules(), settings.guard(), pending, heldNow);
             translatedFrom = revision;
             translatedPending = pending;
+            translatedHeld = heldNow;
         }
         boolean retryDue = nextRetry != 0 && now >= nextRetry;
         if (!desired.equals(applied) && (nextRetry == 0 || retryDue)) {
@@ -351,6 +421,7 @@ public final class SyncLoop implements AutoCloseable {
             long before = generation.getAsLong();
             Optional<NodeRuleSet> enforced = revokeFrom != null ? revokeFrom
                     : Optional.ofNullable(appliedRevision).map(RuleSetRevision::rules);
+            Set<IpAddress> nowHeld = translatedHeld;
             ApplyResult r = sync.apply(desired);
             trustGeneration(before, r);
             NativeMemory.trim();
@@ -363,6 +434,8 @@ public final class SyncLoop implements AutoCloseable {
             metrics.ruleSet(revision.revision(), inputs.newestRevision(), revision.grants(), revision.rules().localPods().size());
             LOG.info("revision {} ({}): {}", revision.revision(), shortHash(revision.hash()), r);
             revokeOpenConnections(enforced, revision.rules());
+            cutHeld(nowHeld.stream().filter(a -> !appliedHeld.contains(a)).collect(Collectors.toCollection(TreeSet::new)));
+            appliedHeld = nowHeld;
             status.report(revision, null);
             if (!firstFullApply.isDone() && r.mode() == ApplyResult.Mode.FULL) {
                 nextVerify = System.nanoTime() + settings.verifyInterval().toNanos();
@@ -490,6 +563,30 @@ public final class SyncLoop implements AutoCloseable {
             nextRevokeRetry = System.nanoTime() + delay.toNanos();
             LOG.warn("cannot revoke open connections (attempt {}, retry in {} ms): {}", revokeFailures, delay.toMillis(),
                     e.toString());
+        }
+    }
+
+    /**
+     * Deletes the conntrack entries from or to addresses just held: the connections of their gone pod.
+     * {@code forward} accepts {@code established} before the guard, so such an entry (a UDP flow a
+     * client keeps sending on, say) would carry its packets on to the address's new pod. Best effort:
+     * a failure is logged and counted with the revocations; the entries then time out as before.
+     */
+    private void cutHeld(SortedSet<IpAddress> addresses) {
+        if (addresses.isEmpty()) {
+            return;
+        }
+        try {
+            List<TrackedFlow> gone = conntrack.flows().stream()
+                    .filter(f -> addresses.contains(f.src()) || addresses.contains(f.dst())).toList();
+            int deleted = gone.isEmpty() ? 0 : conntrack.delete(gone);
+            metrics.revoked(deleted);
+            if (deleted > 0) {
+                LOG.info("deleted {} conntrack entr{} of held address(es) {}", deleted, deleted == 1 ? "y" : "ies", addresses);
+            }
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            metrics.revokeFailed();
+            LOG.warn("cannot delete the conntrack entries of held address(es) {}: {}", addresses, e.toString());
         }
     }
 
