@@ -735,7 +735,7 @@ check_3() {
     until dk exec "$NODE" sh -c 'rm -f /tmp/real-node-stop /tmp/real-node-evidence; end=$(($(date +%s) + 600)); i=0; after=0
         while [ ! -e /tmp/real-node-stop ] && [ "$(date +%s)" -lt $end ]; do
           tables=$(nft list tables 2>&1 | tr "\n" " ")
-          echo "$(date +%s.%N) $tables| $(ls /etc/cni/net.d 2>&1 | tr "\n" " ")"
+          echo "$(date +%s.%N) $tables| $(find -L /etc/cni/net.d -maxdepth 1 -type f 2>&1 | tr "\n" " ")"
           case "$tables " in *"table inet palisade "*) after=$((after + 1)) ;; esac
           if { [ $after = 0 ] && [ $((i % 25)) = 0 ]; } || [ $after = 1 ]; then
             { echo "=== $(date +%T.%N) nft list ruleset"; nft list ruleset; echo "=== ls '"$IPAM_DIR"'"; ls --full-time '"$IPAM_DIR"';
