@@ -45,6 +45,14 @@ public final class Inputs {
 
     /** The node's host routes to single addresses, address to interface index ({@link PodRoutes}). */
     public void podRoutes(SortedMap<IpAddress, Integer> routes) {
+        lock.lock();
+        try {
+            if (routes.equals(podRoutes)) {
+                return; // a link or route change elsewhere (an address, another table): nothing for the loop
+            }
+        } finally {
+            lock.unlock();
+        }
         signal(() -> podRoutes = routes);
     }
 

@@ -201,6 +201,47 @@ class SyncLoopTest {
         assertEquals(1.0, metrics.applyCount("incremental", "ok"));
     }
 
+    /** A revision listing {@code pods}, each held by the pod of the given uid ("address=uid"). */
+    private static RuleSetRevision withHolders(long n, String... podUids) {
+        java.util.SortedMap<IpAddress, java.util.SortedSet<String>> holders = new java.util.TreeMap<>();
+        String[] pods = new String[podUids.length];
+        for (int i = 0; i < podUids.length; i++) {
+            String[] pu = podUids[i].split("=");
+            pods[i] = pu[0];
+            holders.put(IpAddress.parse(pu[0]), new TreeSet<>(List.of(pu[1])));
+        }
+        NodeRuleSet r = revision(n, pods).rules();
+        return new RuleSetRevision(n, "hash" + n, new NodeRuleSet("n1", r.localPods(), r.ingress(), r.egress(), holders));
+    }
+
+    @Test
+    void aListedPodWhoseRouteWentIsTakenOutOfPods4InOneDeltaAndItsConnectionsCutUntilARevisionListsItsNewPod()
+            throws Exception {
+        IpAddress a = IpAddress.parse("10.244.1.5");
+        conntrack.table.addAll(List.of(tcp("10.244.2.9", "10.244.1.5", 80), tcp("10.244.2.9", "10.244.1.6", 80)));
+        start(Duration.ofHours(1));
+        nodes();
+        inputs.podRoutes(new java.util.TreeMap<>(Map.of(a, 7, IpAddress.parse("10.244.1.6"), 8)));
+        inputs.ruleSet(withHolders(1, "10.244.1.5=uid-a", "10.244.1.6=uid-b"));
+        loop.firstFullApply().get(5, TimeUnit.SECONDS);
+
+        inputs.podRoutes(new java.util.TreeMap<>(Map.of(IpAddress.parse("10.244.1.6"), 8))); // a's CNI DEL
+        eventually(() -> nft.appliedScripts().size() == 2, () -> nft.calls().toString());
+        assertEquals("delete element inet palisade pods4 { 10.244.1.5 }\n", nft.appliedScripts().get(1));
+        eventually(() -> !conntrack.holds("tcp 10.244.2.9 -> 10.244.1.5:80"), () -> conntrack.table.toString());
+        assertTrue(conntrack.holds("tcp 10.244.2.9 -> 10.244.1.6:80"), "another pod's connection stays");
+
+        inputs.ruleSet(withHolders(2, "10.244.1.5=uid-a", "10.244.1.6=uid-b", "10.244.1.7=uid-c"));
+        eventually(() -> reports.contains("2/hash2"), reports::toString);
+        assertFalse(nft.appliedScripts().get(2).contains("add element inet palisade pods4 { 10.244.1.5"),
+                "still listed for the gone pod: still held: " + nft.appliedScripts().get(2));
+
+        inputs.ruleSet(withHolders(3, "10.244.1.5=uid-new", "10.244.1.6=uid-b"));
+        eventually(() -> reports.contains("3/hash3"), reports::toString);
+        String last = nft.appliedScripts().get(nft.appliedScripts().size() - 1);
+        assertTrue(last.contains("add element inet palisade pods4 { 10.244.1.5 }"), "listed for its new pod: " + last);
+    }
+
     @Test
     void aRefusedTransactionKeepsTheLastGoodStateReportsAndRetriesWithAFullReplacement() throws Exception {
         start(Duration.ofHours(1));
