@@ -275,8 +275,15 @@ done
 echo "   PalisadeNodeRuleSet image-check-node: revision/applied $(k get palisadenoderuleset image-check-node \
   -o jsonpath='{.spec.revision}/{.status.appliedRevision}')" >&2
 ip netns exec "$netns" nft list table inet palisade >/dev/null || die "no table inet palisade in the agent's namespace"
-curl -sf "http://127.0.0.1:$OP_PORT/metrics" | grep -Eq '^palisade_operator_leader 1(\.0)?$' || die "the operator does not report leading"
-curl -sf "http://127.0.0.1:$AG_PORT/metrics" | grep -Eq '^palisade_agent_ready 1(\.0)?$' || die "the agent does not report ready"
+# each scrape waited for like the rest (a loaded machine can drop one); the last answer is shown on failure
+reports() { # PORT REGEX
+  until curl -sf --max-time 10 "http://127.0.0.1:$1/metrics" >"$work/metrics.$1" && grep -Eq "$2" "$work/metrics.$1"; do
+    ((SECONDS < deadline)) || { grep -E '^palisade_(agent_ready|operator_leader)' "$work/metrics.$1" >&2; return 1; }
+    sleep 1
+  done
+}
+reports "$OP_PORT" '^palisade_operator_leader 1(\.0)?$' || die "the operator does not report leading"
+reports "$AG_PORT" '^palisade_agent_ready 1(\.0)?$' || die "the agent does not report ready"
 echo "   operator (uid $OPERATOR_UID) leads, agent ready, table inet palisade in $netns; both as their chart ServiceAccounts" >&2
 cleanup
 log "image contents check passed"
