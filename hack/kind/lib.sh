@@ -49,6 +49,3 @@ kind_wait() { # timeout-seconds description command...
     sleep 1
   done
 }
-
-# stamp NAME INPUT...: a hash of the inputs, so a cached artifact is rebuilt when its recipe changes
-kind_stamp() { local n=$1; shift; cat "$@" 2>/dev/null | sha256sum | cut -c1-12; }

@@ -125,7 +125,7 @@ expect() {
   local tmp; tmp=$(mktemp -d)
   while :; do
     refresh
-    declare -A by_src=() idx=()
+    declare -A by_src=()
     local -a tgt=()
     for i in "${!rows[@]}"; do
       read -r s d p w <<<"${rows[$i]}"
@@ -152,7 +152,7 @@ expect() {
         fi
       done
     done
-    unset by_src idx
+    unset by_src
     (( ok )) && break
     (( SECONDS - start < KIND_SETTLE )) || break
     sleep 1
