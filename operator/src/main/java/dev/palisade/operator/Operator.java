@@ -1,15 +1,13 @@
 package dev.palisade.operator;
 
+import dev.palisade.operator.lifecycle.Candidacy;
 import dev.palisade.operator.sync.SyncLoop;
 import dev.palisade.operator.telemetry.HttpEndpoints;
 import dev.palisade.operator.telemetry.OperatorMetrics;
 import dev.palisade.operator.watch.ClusterCache;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
 
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,39 +22,18 @@ public final class Operator implements AutoCloseable {
     private final SyncLoop loop;
     private final OperatorMetrics metrics;
     private final HttpEndpoints http;
-    private final Supplier<LeaderElector> electors;
-    private volatile LeaderElector elector;
-    private volatile CompletableFuture<?> election;
-    private volatile boolean closed;
+    private final Candidacy candidacy;
     private volatile boolean crashed;
 
     Operator(KubernetesClient client, ClusterCache cache, SyncLoop loop, OperatorMetrics metrics, HttpEndpoints http,
-             Supplier<LeaderElector> electors) {
+             Candidacy candidacy) {
         this.client = client;
         this.cache = cache;
         this.loop = loop;
         this.metrics = metrics;
         this.http = http;
-        this.electors = electors;
-        campaign();
-    }
-
-    /**
-     * Joins the election; a leader that could not renew in time (the API server was away) stops leading
-     * and joins again as a candidate, its caches warm, instead of exiting.
-     */
-    private synchronized void campaign() {
-        if (closed) {
-            return;
-        }
-        elector = electors.get();
-        election = elector.start();
-        election.whenComplete((r, t) -> {
-            if (!closed) {
-                LOG.info("left the election ({}); joining again", t == null ? "lease lost" : t.toString());
-                campaign();
-            }
-        });
+        this.candidacy = candidacy;
+        candidacy.start();
     }
 
     public boolean isLeader() {
@@ -93,15 +70,13 @@ public final class Operator implements AutoCloseable {
 
     @Override
     public void close() {
-        synchronized (this) {
-            closed = true;
-        }
         boolean wasLeader = loop.isLeader();
-        election.cancel(true); // with releaseOnCancel, fabric8 may already release here
+        // The sync loop stops writing before the lease is handed over, so a successor never races it.
+        candidacy.leave();
         loop.close();
         if (!crashed) {
-            // Hand over at once rather than after the lease expires; the sync loop has stopped writing.
-            if (elector.release() || wasLeader) {
+            // Hand over at once rather than after the lease expires.
+            if (candidacy.release() || wasLeader) {
                 LOG.info("released the lease: a standby takes over at once");
             }
         }

@@ -1,11 +1,14 @@
 package dev.palisade.operator;
 
+import dev.palisade.operator.lifecycle.Candidacy;
 import dev.palisade.operator.lifecycle.StopSignal;
 import dev.palisade.operator.publish.RuleSetEncoder;
 import dev.palisade.operator.sync.SyncLoop;
 import dev.palisade.operator.telemetry.HttpEndpoints;
 import dev.palisade.operator.telemetry.OperatorMetrics;
 import dev.palisade.operator.watch.ClusterCache;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -17,7 +20,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -96,6 +101,10 @@ public final class OperatorMain {
                                 leader -> LOG.info("leader is {}", leader)))
                         .build())
                 .build();
-        return new Operator(client, cache, loop, metrics, http, electors);
+        Supplier<Optional<LeaseSpec>> lease = () -> Optional.ofNullable(client.leases().inNamespace(config.namespace())
+                .withName(config.leaseName()).get()).map(Lease::getSpec);
+        Candidacy candidacy = new Candidacy(electors, lease, loop::isLeader, config.leaseDuration(),
+                config.retryPeriod(), Clock.systemUTC());
+        return new Operator(client, cache, loop, metrics, http, candidacy);
     }
 }

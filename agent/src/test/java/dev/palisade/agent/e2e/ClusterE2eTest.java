@@ -463,7 +463,19 @@ class ClusterE2eTest {
         StringBuilder sb = new StringBuilder();
         agents.forEach((n, a) -> sb.append("--- agent ").append(n).append(a.alive() ? "" : " (dead)").append('\n')
                 .append(tail(a.log())));
+        sb.append("--- operator\n");
+        if (operator == null) {
+            sb.append("(not running)\n");
+        } else {
+            sb.append("leader=").append(operator.isLeader()).append(" informers synced=").append(operator.ready())
+                    .append(" published=").append(operator.published()).append('\n');
+            operator.metrics().text().lines()
+                    .filter(l -> l.startsWith("palisade_operator_leader") || l.startsWith("palisade_operator_sync")
+                            || l.startsWith("palisade_operator_informer"))
+                    .forEach(l -> sb.append(l).append('\n'));
+        }
         try {
+            sb.append("--- lease\n").append(api.kubectl("get", "lease", "-n", ApiServer.NAMESPACE, "-o", "yaml"));
             sb.append("--- rule sets\n").append(api.kubectl("get", "palisadenoderulesets"));
         } catch (AssertionError | RuntimeException e) {
             sb.append("(cannot list rule sets: ").append(e.getMessage()).append(")\n");
