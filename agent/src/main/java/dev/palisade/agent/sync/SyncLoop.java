@@ -390,6 +390,7 @@ public final class SyncLoop implements AutoCloseable {
                 cniInPlace = cni.get().sync(n, nft, verifyDue);
                 cniNodes = n;
                 cniConfigured = cni.get().configured();
+                metrics.readiness(ready());
             }
         }
         if (verifyDue) {
@@ -440,8 +441,8 @@ public final class SyncLoop implements AutoCloseable {
             if (!firstFullApply.isDone() && r.mode() == ApplyResult.Mode.FULL) {
                 nextVerify = System.nanoTime() + settings.verifyInterval().toNanos();
                 nextFullVerify = System.nanoTime() + settings.fullVerifyInterval().toNanos();
-                metrics.ready();
                 firstFullApply.complete(null);
+                metrics.readiness(ready());
             }
         } catch (ApplyException e) {
             failures++;

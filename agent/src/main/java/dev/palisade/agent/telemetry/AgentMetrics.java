@@ -78,7 +78,8 @@ public final class AgentMetrics {
             .register(registry);
     private final Gauge ready = Gauge.builder()
             .name("palisade_agent_ready")
-            .help("1 once the first full apply has succeeded")
+            .help("1 while /readyz answers 200: the first full apply has succeeded and, in CNI mode, the CNI "
+                    + "configuration is written")
             .register(registry);
     private final Gauge routes = Gauge.builder()
             .name("palisade_agent_routes")
@@ -154,7 +155,12 @@ public final class AgentMetrics {
     }
 
     public void ready() {
-        ready.set(1);
+        readiness(true);
+    }
+
+    /** What /readyz answers now, so the metric and the probe never disagree. */
+    public void readiness(boolean isReady) {
+        ready.set(isReady ? 1 : 0);
     }
 
     public void cleanupArmed() {

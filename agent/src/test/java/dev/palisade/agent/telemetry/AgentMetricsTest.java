@@ -77,4 +77,14 @@ class AgentMetricsTest {
         m.newestRevision(5);
         assertTrue(m.text().contains("palisade_agent_generation_lag 2.0"));
     }
+
+    @Test
+    void readinessFollowsWhatReadyzAnswersBothWays() {
+        AgentMetrics m = new AgentMetrics();
+        assertTrue(m.text().contains("palisade_agent_ready 0"), m.text());
+        m.readiness(true);
+        assertTrue(m.text().contains("palisade_agent_ready 1"), m.text());
+        m.readiness(false); // in CNI mode, the configuration list gone again
+        assertTrue(m.text().contains("palisade_agent_ready 0"), m.text());
+    }
 }
