@@ -1,8 +1,6 @@
 package dev.palisade.agent.sync;
 
 import dev.palisade.model.IpAddress;
-import jnr.ffi.LastError;
-import jnr.ffi.Runtime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,10 +10,6 @@ import java.util.Collections;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -35,17 +29,6 @@ public final class PodRoutes implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PodRoutes.class);
 
-    static final long POLL = 200;
-
-    private static final int AF_NETLINK = 16;
-    private static final int SOCK_RAW = 3;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int SOL_SOCKET = 1;
-    private static final int SO_RCVTIMEO = 20;
-    private static final int MSG_DONTWAIT = 0x40;
-    private static final int EINTR = 4;
-    private static final int EAGAIN = 11;
-    private static final int ENOBUFS = 105;
     private static final int RTNLGRP_LINK = 1;
     private static final int RTNLGRP_IPV4_ROUTE = 7;
     private static final int RTNLGRP_IPV6_ROUTE = 11;
@@ -60,13 +43,9 @@ public final class PodRoutes implements AutoCloseable {
     static final int RTA_GATEWAY = 5;
     static final int RTA_TABLE = 15;
 
-    private final Optional<String> netns;
     private final Consumer<SortedMap<IpAddress, Integer>> listener;
-    private final LibC libc = LibC.Binding.LIBC;
-    private final Runtime runtime = Runtime.getRuntime(libc);
-    private final CompletableFuture<Void> subscribed = new CompletableFuture<>();
-    private volatile boolean closed;
-    private Thread thread;
+    private final NetlinkSubscription subscription;
+    private boolean dirty; // a change heard, or a dump that failed: dump when the burst is over (subscription thread)
 
     /**
      * @param netns    the network namespace ({@code /var/run/netns/<name>}), or empty for the process's own
@@ -74,8 +53,32 @@ public final class PodRoutes implements AutoCloseable {
      *                 every burst of changes
      */
     public PodRoutes(Optional<String> netns, Consumer<SortedMap<IpAddress, Integer>> listener) {
-        this.netns = netns;
         this.listener = listener;
+        this.subscription = new NetlinkSubscription("route changes", "palisade-routes", netns,
+                NetlinkSocket.NETLINK_ROUTE, new int[] {RTNLGRP_LINK, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE}, 0,
+                new NetlinkSubscription.Handler() {
+                    @Override
+                    public void subscribed() {
+                        listener.accept(list()); // subscribed first: a change during this dump is heard and dumped again
+                    }
+
+                    @Override
+                    public void datagram(byte[] buffer, int length) {
+                        dirty = true; // nothing to read in it (a pod's veth, addresses and routes come as several): the dump says what is there now
+                    }
+
+                    @Override
+                    public void lost() {
+                        dirty = true; // notifications lost: the dump is the whole truth anyway
+                    }
+
+                    @Override
+                    public void quiet() {
+                        if (dirty) {
+                            dump();
+                        }
+                    }
+                });
     }
 
     /** The calling thread's namespace's host routes to single addresses through an interface, main table. */
@@ -135,117 +138,22 @@ public final class PodRoutes implements AutoCloseable {
     }
 
     /** Starts the thread and returns once it is subscribed and has handed over the first map. */
-    public synchronized PodRoutes start() {
-        if (thread != null) {
-            throw new IllegalStateException("already started");
-        }
-        thread = new Thread(this::run, "palisade-routes");
-        thread.setDaemon(true);
-        thread.start();
-        try {
-            subscribed.get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot watch the node's routes"
-                    + netns.map(n -> " in network namespace " + n).orElse("") + ": " + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            close();
-            throw new IllegalStateException("the routes thread did not subscribe in 30 s", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            close();
-            throw new IllegalStateException("interrupted while subscribing to route changes", e);
-        }
+    public PodRoutes start() {
+        subscription.start();
         return this;
     }
 
     @Override
     public void close() {
-        closed = true;
-        Thread t;
-        synchronized (this) {
-            t = thread;
-        }
-        if (t != null && t != Thread.currentThread()) {
-            try {
-                t.join(10 * POLL);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        subscription.close();
     }
 
-    private void run() {
-        int fd;
+    private void dump() {
         try {
-            netns.ifPresent(NetnsEntry::enter);
-            fd = subscribe();
-            listener.accept(list()); // subscribed first: a change during this dump is heard and dumped again
-        } catch (RuntimeException | Error e) {
-            subscribed.completeExceptionally(e);
-            return;
-        }
-        subscribed.complete(null);
-        try {
-            listen(fd);
-        } finally {
-            libc.close(fd);
-        }
-    }
-
-    private int subscribe() {
-        int fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NetlinkSocket.NETLINK_ROUTE);
-        if (fd < 0) {
-            throw new IllegalStateException("netlink socket failed: errno " + LastError.getLastError(runtime));
-        }
-        try {
-            byte[] timeout = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder())
-                    .putLong(0).putLong(POLL * 1000).array(); // struct timeval: seconds, microseconds
-            if (libc.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeout, timeout.length) != 0) {
-                throw new IllegalStateException("SO_RCVTIMEO failed: errno " + LastError.getLastError(runtime));
-            }
-            int groups = 1 << (RTNLGRP_LINK - 1) | 1 << (RTNLGRP_IPV4_ROUTE - 1) | 1 << (RTNLGRP_IPV6_ROUTE - 1);
-            // struct sockaddr_nl: family, padding, port id (0: the kernel picks), multicast groups (bit g-1)
-            byte[] address = ByteBuffer.allocate(12).order(ByteOrder.nativeOrder())
-                    .putShort((short) AF_NETLINK).putShort((short) 0).putInt(0).putInt(groups).array();
-            if (libc.bind(fd, address, address.length) != 0) {
-                throw new IllegalStateException("bind to the link and route groups failed: errno "
-                        + LastError.getLastError(runtime));
-            }
-            return fd;
+            listener.accept(list());
+            dirty = false;
         } catch (RuntimeException e) {
-            libc.close(fd);
-            throw e;
-        }
-    }
-
-    private void listen(int fd) {
-        byte[] buffer = new byte[1 << 16];
-        boolean dirty = false; // a change heard, or a dump that failed: dump at the next chance
-        while (!closed) {
-            long n = libc.recv(fd, buffer, buffer.length, 0);
-            if (n < 0) {
-                int errno = LastError.getLastError(runtime);
-                if (errno == ENOBUFS) {
-                    dirty = true; // notifications lost: the dump below is the whole truth anyway
-                } else if (errno != EAGAIN && errno != EINTR) {
-                    LOG.error("route changes: netlink recv failed with errno {}; no more route changes are heard", errno);
-                    return;
-                }
-            } else {
-                dirty = true;
-                // the rest of the burst (a pod's veth, addresses and routes come as several messages)
-                while (libc.recv(fd, buffer, buffer.length, MSG_DONTWAIT) > 0) {
-                    // nothing to read in them: the dump says what is there now
-                }
-            }
-            if (dirty && !closed) {
-                try {
-                    listener.accept(list());
-                    dirty = false;
-                } catch (RuntimeException e) {
-                    LOG.warn("cannot list the node's routes ({}); trying again", e.getMessage());
-                }
-            }
+            LOG.warn("cannot list the node's routes ({}); trying again", e.getMessage());
         }
     }
 }
