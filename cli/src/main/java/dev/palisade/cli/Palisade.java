@@ -79,7 +79,11 @@ public final class Palisade {
      * are printed only when the input is good, so an error is never buried among them.
      */
     static Optional<ManifestSet> readManifests(List<Path> paths, PrintStream err) {
-        ManifestSet manifests = ManifestReader.read(paths, System.in);
+        return checked(ManifestReader.read(paths, System.in), err);
+    }
+
+    /** Manifests already read: errors printed and empty, or notes printed and the manifests. */
+    static Optional<ManifestSet> checked(ManifestSet manifests, PrintStream err) {
         if (manifests.hasErrors()) {
             manifests.errors().forEach(err::println);
             return Optional.empty();
