@@ -40,9 +40,23 @@ record LiveCluster(ManifestSet manifests, List<Service> services, List<Pod> pods
             Path file = kubeconfig.get();
             config = Config.fromKubeconfig(context.orElse(null), Files.readString(file), file.toString());
         } else {
+            if (!anyKubeconfig()) {
+                throw new IOException("no kubeconfig (KUBECONFIG unset, no ~/.kube/config, not in a pod): "
+                        + "give --kubeconfig, or -f with manifests");
+            }
             config = Config.autoConfigure(context.orElse(null));
         }
+        // A command, not a controller: say at once that the cluster cannot be reached.
+        config.setRequestRetryBackoffLimit(1);
+        config.setConnectionTimeout(10_000);
         return new KubernetesClientBuilder().withConfig(config).build();
+    }
+
+    private static boolean anyKubeconfig() {
+        String env = System.getenv("KUBECONFIG");
+        return (env != null && !env.isBlank())
+                || Files.exists(Path.of(System.getProperty("user.home"), ".kube", "config"))
+                || Files.exists(Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token"));
     }
 
     static LiveCluster read(KubernetesClient client) {
