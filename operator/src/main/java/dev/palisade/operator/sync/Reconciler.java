@@ -80,10 +80,36 @@ final class Reconciler {
                          AtomicBoolean superseded) {
     }
 
-    /** The figures of one pass, for the INFO line. */
+    /**
+     * The figures of one pass, for the INFO line. {@code failed}: writes and deletes the API server
+     * refused (each retried on its own, see {@link Refusal}); {@code retryDueInNanos}: when the first of
+     * them is due again, or negative when none waits.
+     */
     record Outcome(int changes, int recompiled, int nodes, int written, int deleted, int setsCreated, int setsDeleted,
-                   int statuses, int events, int failed, double compileSeconds, long statusDueInNanos) {
+                   int statuses, int events, int failed, double compileSeconds, long statusDueInNanos,
+                   long retryDueInNanos) {
     }
+
+    /**
+     * An object the API server refused to take (a rule set, an address set, a delete): it alone waits,
+     * with a backoff of its own, while every other node is published as usual. A node's rule set is
+     * retried at once when its content changes (the refusal may have been about the old content).
+     */
+    private record Refusal(String hash, int failures, long retryAtNanos) {
+        static final long FIRST_NANOS = 200_000_000L;
+        static final long MAX_NANOS = 30_000_000_000L;
+
+        Refusal next(String newHash, long now) {
+            int f = failures + 1;
+            return new Refusal(newHash, f, now + Math.min(MAX_NANOS, FIRST_NANOS << Math.min(f - 1, 20)));
+        }
+
+        boolean waits(String currentHash, long now) {
+            return now < retryAtNanos && Objects.equals(hash, currentHash);
+        }
+    }
+
+    private static final Refusal NONE = new Refusal(null, 0, 0);
 
     private final KubernetesClient client;
     private final ClusterCache cache;
@@ -122,6 +148,10 @@ final class Reconciler {
     /** Policy to node to the first revision published there with the policy as it is now (see PolicyProgress). */
     private final Map<String, Map<String, Long>> programmedFrom = new HashMap<>();
     private long lastStatusNanos;
+    /** Objects refused by the API server, by kind and name ("ruleset/NODE", "set/NAME", "delete/..."). */
+    private final Map<String, Refusal> refused = new HashMap<>();
+    /** Address sets to create that the API server refused so far; nodes that use them wait for them. */
+    private final SortedMap<String, dev.palisade.operator.resource.AddressSetSpec> pendingSets = new TreeMap<>();
 
     /** @param onWritten called (on a writer thread) when a rule-set write returns, so that a pass collects it */
     Reconciler(KubernetesClient client, ClusterCache cache, RuleSetEncoder encoder, OperatorMetrics metrics,
@@ -220,13 +250,31 @@ final class Reconciler {
             metrics.compiled(compileSeconds);
         }
 
-        for (var e : desired.addressSets().entrySet()) {
-            if (!knownSets.contains(e.getKey())) {
-                apply(PalisadeAddressSet.of(e.getKey(), e.getValue()));
-                knownSets.add(e.getKey());
-                metrics.published("PalisadeAddressSet", OperatorMetrics.Result.created);
-                setsCreated++;
+        desired.addressSets().forEach((name, spec) -> {
+            if (!knownSets.contains(name)) {
+                pendingSets.put(name, spec);
             }
+        });
+        long now = System.nanoTime();
+        for (var it = pendingSets.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            String key = "set/" + e.getKey();
+            if (refused.getOrDefault(key, NONE).waits(null, now)) {
+                continue;
+            }
+            try {
+                apply(PalisadeAddressSet.of(e.getKey(), e.getValue()));
+            } catch (KubernetesClientException ex) {
+                refuse(key, null, "create address set " + e.getKey(), ex);
+                metrics.published("PalisadeAddressSet", OperatorMetrics.Result.error);
+                failed++;
+                continue;
+            }
+            refused.remove(key);
+            it.remove();
+            knownSets.add(e.getKey());
+            metrics.published("PalisadeAddressSet", OperatorMetrics.Result.created);
+            setsCreated++;
         }
         // Every node, not only those recompiled: a rule set someone else edited is rewritten too.
         for (RuleSetEncoder.EncodedNode n : encoded.values()) {
@@ -235,6 +283,10 @@ final class Reconciler {
             String hash = sent != null ? sent.hash() : mine != null ? mine.hash() : null;
             if (n.hash().equals(hash)) {
                 continue;
+            }
+            if (refused.getOrDefault("ruleset/" + n.node(), NONE).waits(n.hash(), now)
+                    || !knownSets.containsAll(n.addressSets())) {
+                continue; // its own retry is due later, or a set it names is not there yet
             }
             if (n.bytes() > MAX_RULESET_BYTES) {
                 // Outside the design (docs/design/ruleset-contract.md, "Sizes"): keep the last good one.
@@ -253,7 +305,10 @@ final class Reconciler {
         // A node gone while its write is in flight: deleted by a pass after the write returns.
         stale.removeAll(inFlight.keySet());
         for (String node : stale) {
-            client.resources(PalisadeNodeRuleSet.class).withName(node).delete();
+            if (!delete("ruleset/" + node, PalisadeNodeRuleSet.class, node, now)) {
+                failed++;
+                continue;
+            }
             published.remove(node);
             highestRevision.remove(node);
             metrics.published("PalisadeNodeRuleSet", OperatorMetrics.Result.deleted);
@@ -265,8 +320,12 @@ final class Reconciler {
             cache.addressSets().forEach(s -> unreferenced.add(s.getMetadata().getName()));
             encoded.values().forEach(n -> unreferenced.removeAll(n.addressSets()));
         }
+        unreferenced.removeAll(pendingSets.keySet());
         for (String name : unreferenced) {
-            client.resources(PalisadeAddressSet.class).withName(name).delete();
+            if (!delete("set/" + name, PalisadeAddressSet.class, name, now)) {
+                failed++;
+                continue;
+            }
             knownSets.remove(name);
             metrics.published("PalisadeAddressSet", OperatorMetrics.Result.deleted);
             setsDeleted++;
@@ -287,8 +346,48 @@ final class Reconciler {
                 statusDue = Math.max(0, STATUS_INTERVAL_NANOS - since);
             }
         }
+        long retryDue = refused.values().stream().mapToLong(Refusal::retryAtNanos).min()
+                .orElse(Long.MIN_VALUE);
         return new Outcome(changes, recompiled.size(), encoded.size(), written, deleted, setsCreated, setsDeleted,
-                statuses, events, failed, compileSeconds, statusDue);
+                statuses, events, failed, compileSeconds, statusDue,
+                retryDue == Long.MIN_VALUE ? -1 : Math.max(0, retryDue - System.nanoTime()));
+    }
+
+    /** Notes a refusal and when to try again; logs it once per object and backoff step. */
+    private void refuse(String key, String hash, String what, Exception ex) {
+        Refusal r = refused.getOrDefault(key, NONE).next(hash, System.nanoTime());
+        refused.put(key, r);
+        LOG.warn("the API server refused to {} (attempt {}; retried on its own in {} ms, everything else goes on): {}",
+                what, r.failures(), (r.retryAtNanos() - System.nanoTime()) / 1_000_000, reason(ex));
+    }
+
+    /** The API server's own words (its Status message and code) rather than fabric8's whole request. */
+    private static String reason(Throwable ex) {
+        Throwable t = ex;
+        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof KubernetesClientException k && k.getStatus() != null && k.getStatus().getMessage() != null) {
+            return k.getStatus().getMessage() + " (" + k.getCode() + ")";
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    /** Deletes one object unless its retry is not due yet; false when it is still there. */
+    private boolean delete(String key, Class<? extends io.fabric8.kubernetes.api.model.HasMetadata> type, String name,
+                           long now) {
+        if (refused.getOrDefault(key, NONE).waits(null, now)) {
+            return false;
+        }
+        try {
+            client.resources(type).withName(name).delete();
+        } catch (KubernetesClientException ex) {
+            refuse(key, null, "delete " + type.getSimpleName() + " " + name, ex);
+            return false;
+        }
+        refused.remove(key);
+        return true;
     }
 
     /** Sends a node's rule set with the next revision, after the node's write in flight if there is one. */
@@ -321,15 +420,15 @@ final class Reconciler {
             it.remove();
             try {
                 w.result().join();
+                refused.remove("ruleset/" + e.getKey());
                 published.put(e.getKey(), new Published(w.hash(), w.revision()));
                 metrics.published("PalisadeNodeRuleSet", w.created() ? OperatorMetrics.Result.created : OperatorMetrics.Result.updated);
                 metrics.rulesetWritten(w.bytes());
                 LOG.debug("published {} revision {} hash {} ({} bytes)", e.getKey(), w.revision(), w.hash(), w.bytes());
             } catch (CompletionException | CancellationException ex) {
-                // One node's failure does not hold back the others; the loop retries from the cluster's state.
+                // One node's failure holds back no other: this node is retried on its own, with backoff.
                 metrics.published("PalisadeNodeRuleSet", OperatorMetrics.Result.error);
-                LOG.warn("cannot publish the rule set of node {}: {}", e.getKey(),
-                        ex.getCause() == null ? ex.toString() : ex.getCause().getMessage());
+                refuse("ruleset/" + e.getKey(), w.hash(), "publish the rule set of node " + e.getKey(), ex);
                 failed++;
             }
         }

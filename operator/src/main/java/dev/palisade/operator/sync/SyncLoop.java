@@ -223,14 +223,17 @@ public final class SyncLoop implements AutoCloseable {
                     reconciler.ruleSetChanged(node);
                 }
                 Reconciler.Outcome o = reconciler.pass(takePods, status);
-                if (o.failed() > 0) {
-                    throw new IllegalStateException(o.failed() + " rule sets could not be published");
-                }
                 metrics.sync(true);
                 backoffMs = 100;
-                if (o.statusDueInNanos() >= 0) {
+                // A status put off, or an object the API server refused that is due again (its own backoff):
+                // either way a pass at that time.
+                long due = o.statusDueInNanos() >= 0 ? o.statusDueInNanos() : Long.MAX_VALUE;
+                if (o.retryDueInNanos() >= 0) {
+                    due = Math.min(due, o.retryDueInNanos());
+                }
+                if (due != Long.MAX_VALUE) {
                     synchronized (lock) {
-                        statusDueNanos = Math.min(statusDueNanos, System.nanoTime() + o.statusDueInNanos());
+                        statusDueNanos = Math.min(statusDueNanos, System.nanoTime() + due);
                     }
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
