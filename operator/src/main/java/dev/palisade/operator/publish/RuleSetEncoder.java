@@ -39,13 +39,23 @@ import java.util.TreeSet;
 public final class RuleSetEncoder {
 
     /** Size limits; see docs/design/ruleset-contract.md for the figures behind the defaults. */
-    public record Limits(int inlinePeerEntries, int partEntries, int nodeBudgetBytes) {
+    /**
+     * @param maxObjectBytes the largest rule set published as one object: leave room under the API
+     *                       server's 1.5 MiB for metadata and managed fields (a node over it is fitted
+     *                       by {@link OversizeGuard})
+     */
+    public record Limits(int inlinePeerEntries, int partEntries, int nodeBudgetBytes, int maxObjectBytes) {
+        public static final int MAX_OBJECT_BYTES = 1_400_000;
         public static final Limits DEFAULT = new Limits(16, 16_384, 256 * 1024);
 
         public Limits {
-            if (inlinePeerEntries < 0 || partEntries < 2 || nodeBudgetBytes < 1) {
+            if (inlinePeerEntries < 0 || partEntries < 2 || nodeBudgetBytes < 1 || maxObjectBytes < 1) {
                 throw new IllegalArgumentException("bad encoder limits");
             }
+        }
+
+        public Limits(int inlinePeerEntries, int partEntries, int nodeBudgetBytes) {
+            this(inlinePeerEntries, partEntries, nodeBudgetBytes, MAX_OBJECT_BYTES);
         }
     }
 
@@ -71,6 +81,10 @@ public final class RuleSetEncoder {
 
     public RuleSetEncoder(Limits limits) {
         this.limits = limits;
+    }
+
+    public Limits limits() {
+        return limits;
     }
 
     public Desired encode(Collection<NodeRuleSet> ruleSets) {

@@ -3,6 +3,8 @@ package dev.palisade.operator.sync;
 import dev.palisade.compiler.IncrementalCompiler;
 import dev.palisade.manifest.Diagnostic;
 import dev.palisade.operator.publish.RuleSetEncoder;
+import dev.palisade.operator.resource.AddressSetSpec;
+import dev.palisade.operator.publish.OversizeGuard;
 import dev.palisade.operator.resource.NodeRuleSetSpec;
 import dev.palisade.operator.resource.PalisadeAddressSet;
 import dev.palisade.operator.resource.PalisadeNodeRuleSet;
@@ -28,6 +30,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.List;
+import java.util.ArrayList;
 import java.util.Objects;
 import java.util.Set;
 import java.util.SortedMap;
@@ -62,8 +67,6 @@ final class Reconciler {
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
     static final String FIELD_MANAGER = "palisade-operator";
     private static final int EVENT_MESSAGE_LIMIT = 1024;
-    /** Leave room under the API server's 1.5 MiB for metadata and managed fields. */
-    static final int MAX_RULESET_BYTES = 1_400_000;
     /** Status is computed at most this often (it looks at every policy). */
     static final long STATUS_INTERVAL_NANOS = 1_000_000_000L;
 
@@ -150,8 +153,11 @@ final class Reconciler {
     private long lastStatusNanos;
     /** Objects refused by the API server, by kind and name ("ruleset/NODE", "set/NAME", "delete/..."). */
     private final Map<String, Refusal> refused = new HashMap<>();
+    /** Per node, the policies whose grants its published rule set leaves out to fit the object limit. */
+    private final SortedMap<String, SortedSet<String>> overLimit = new TreeMap<>();
+    private boolean overLimitChanged;
     /** Address sets to create that the API server refused so far; nodes that use them wait for them. */
-    private final SortedMap<String, dev.palisade.operator.resource.AddressSetSpec> pendingSets = new TreeMap<>();
+    private final SortedMap<String, AddressSetSpec> pendingSets = new TreeMap<>();
 
     /** @param onWritten called (on a writer thread) when a rule-set write returns, so that a pass collects it */
     Reconciler(KubernetesClient client, ClusterCache cache, RuleSetEncoder encoder, OperatorMetrics metrics,
@@ -230,6 +236,7 @@ final class Reconciler {
             policyMeta = snapshot.policies();
             recompiled = compiler.ruleSets();
             encoded.clear();
+            overLimit.clear();
             policiesChanged = policyMeta.keySet();
             changes = snapshot.cluster().pods().size() + snapshot.cluster().policies().size();
         } else {
@@ -239,11 +246,12 @@ final class Reconciler {
                 policyMeta = cache.policyMeta();
             }
             update.removed().forEach(encoded::remove);
+            update.removed().forEach(overLimit::remove);
             recompiled = update.recompiled();
             policiesChanged = update.policiesChanged();
             changes = delta.size();
         }
-        RuleSetEncoder.Desired desired = encoder.encode(recompiled.values());
+        RuleSetEncoder.Desired desired = fit(encoder.encode(recompiled.values()), recompiled);
         encoded.putAll(desired.nodes());
         double compileSeconds = (System.nanoTime() - t0) / 1e9;
         if (changes > 0) {
@@ -288,11 +296,11 @@ final class Reconciler {
                     || !knownSets.containsAll(n.addressSets())) {
                 continue; // its own retry is due later, or a set it names is not there yet
             }
-            if (n.bytes() > MAX_RULESET_BYTES) {
+            if (n.bytes() > encoder.limits().maxObjectBytes()) {
                 // Outside the design (docs/design/ruleset-contract.md, "Sizes"): keep the last good one.
                 if (recompiled.containsKey(n.node())) {
                     metrics.published("PalisadeNodeRuleSet", OperatorMetrics.Result.too_large);
-                    LOG.warn("rule set of node {} is {} bytes, over {}: not published", n.node(), n.bytes(), MAX_RULESET_BYTES);
+                    LOG.warn("rule set of node {} is {} bytes, over {}: not published", n.node(), n.bytes(), encoder.limits().maxObjectBytes());
                 }
                 continue;
             }
@@ -330,7 +338,7 @@ final class Reconciler {
             metrics.published("PalisadeAddressSet", OperatorMetrics.Result.deleted);
             setsDeleted++;
         }
-        if (!policiesChanged.isEmpty()) {
+        if (!policiesChanged.isEmpty() || overLimitChanged) {
             events = postEvents(policyMeta);
             // Programmed again from the revisions published from now on (filled in when status is next computed).
             policiesChanged.forEach(programmedFrom::remove);
@@ -351,6 +359,57 @@ final class Reconciler {
         return new Outcome(changes, recompiled.size(), encoded.size(), written, deleted, setsCreated, setsDeleted,
                 statuses, events, failed, compileSeconds, statusDue,
                 retryDue == Long.MIN_VALUE ? -1 : Math.max(0, retryDue - System.nanoTime()));
+    }
+
+    /**
+     * The encoding with every node that would exceed the object limit fitted by {@link OversizeGuard}:
+     * the heaviest policies' grants left out there (fail closed), remembered for Events, status and
+     * the metric.
+     */
+    private RuleSetEncoder.Desired fit(RuleSetEncoder.Desired desired, SortedMap<String, NodeRuleSet> recompiled) {
+        SortedMap<String, RuleSetEncoder.EncodedNode> nodes = new TreeMap<>(desired.nodes());
+        SortedMap<String, AddressSetSpec> sets = new TreeMap<>(desired.addressSets());
+        boolean any = false;
+        for (RuleSetEncoder.EncodedNode n : desired.nodes().values()) {
+            SortedSet<String> before = overLimit.remove(n.node());
+            if (n.bytes() <= encoder.limits().maxObjectBytes()) {
+                overLimitChanged |= before != null;
+                continue;
+            }
+            OversizeGuard.Fitted f = OversizeGuard.fit(recompiled.get(n.node()), encoder, encoder.limits().maxObjectBytes());
+            nodes.put(n.node(), f.node());
+            sets.putAll(f.encoded().addressSets());
+            any = true;
+            if (!f.dropped().isEmpty()) {
+                overLimit.put(n.node(), f.dropped());
+                LOG.warn("rule set of node {} would be {} bytes, over {}: published without the allowances of {} "
+                        + "({} bytes; their pods stay isolated)", n.node(), n.bytes(), encoder.limits().maxObjectBytes(), f.dropped(),
+                        f.node().bytes());
+            }
+            overLimitChanged |= !Objects.equals(before, overLimit.get(n.node()));
+        }
+        metrics.policiesOverLimit(overLimit.values().stream().flatMap(SortedSet::stream).distinct().count());
+        if (!any) {
+            return desired;
+        }
+        // only the sets the published encodings name (a left-out grant's peers need none)
+        SortedMap<String, AddressSetSpec> used = new TreeMap<>();
+        nodes.values().forEach(n -> n.addressSets().forEach(name -> used.put(name, sets.get(name))));
+        return new RuleSetEncoder.Desired(nodes, used);
+    }
+
+    /** Policy ("namespace/name") to the nodes where its allowances are left out to fit the object limit. */
+    private SortedMap<String, SortedSet<String>> overLimitByPolicy() {
+        SortedMap<String, SortedSet<String>> out = new TreeMap<>();
+        overLimit.forEach((node, policies) -> policies.forEach(p -> out.computeIfAbsent(p, k -> new TreeSet<>()).add(node)));
+        return out;
+    }
+
+    private String overLimitProblem(SortedSet<String> nodes) {
+        return "not enforced on " + nodes.size() + " node(s) (" + String.join(", ", nodes.stream().limit(5).toList())
+                + (nodes.size() > 5 ? ", ..." : "") + "): with its rules the node's rule set would exceed the "
+                + encoder.limits().maxObjectBytes() + "-byte object limit, so its allowances are left out there and the pods it "
+                + "selects stay isolated (fail closed); split it or narrow its rules";
     }
 
     /** Notes a refusal and when to try again; logs it once per object and backoff step. */
@@ -463,8 +522,14 @@ final class Reconciler {
             }
         }
         Map<String, PolicyProgress.Facts> facts = new HashMap<>();
-        policyMeta.forEach((key, meta) -> facts.put(key, new PolicyProgress.Facts(meta.generation(),
-                meta.diagnostics().stream().map(Reconciler::problem).toList())));
+        SortedMap<String, SortedSet<String>> over = overLimitByPolicy();
+        policyMeta.forEach((key, meta) -> {
+            List<String> problems = new ArrayList<>(meta.diagnostics().stream().map(Reconciler::problem).toList());
+            if (over.containsKey(key)) {
+                problems.add(overLimitProblem(over.get(key)));
+            }
+            facts.put(key, new PolicyProgress.Facts(meta.generation(), problems));
+        });
         SortedMap<String, PolicyStatusStatus> wanted = PolicyProgress.of(needed, facts, programmedFrom, applied);
         int writes = 0;
         for (var e : wanted.entrySet()) {
@@ -528,24 +593,35 @@ final class Reconciler {
 
     /** A core/v1 Warning Event per diagnostic, once per policy generation (and per leader). */
     private int postEvents(Map<String, ClusterCache.PolicyMeta> policies) {
+        overLimitChanged = false;
+        SortedMap<String, SortedSet<String>> over = overLimitByPolicy();
         int posted = 0;
         for (var e : policies.entrySet()) {
             ClusterCache.PolicyMeta meta = e.getValue();
+            Map<String, String[]> reports = new java.util.LinkedHashMap<>(); // dedup key -> reason, message
             for (Diagnostic d : meta.diagnostics()) {
-                String key = meta.uid() + "/" + meta.generation() + "/" + d;
+                reports.put(meta.uid() + "/" + meta.generation() + "/" + d,
+                        new String[] {d.isError() ? "FieldNotCompiled" : "PolicyWarning", problem(d)});
+            }
+            if (over.containsKey(e.getKey())) {
+                reports.put(meta.uid() + "/" + meta.generation() + "/over-limit/" + over.get(e.getKey()),
+                        new String[] {"RuleSetTooLarge", overLimitProblem(over.get(e.getKey()))});
+            }
+            for (var r : reports.entrySet()) {
+                String key = r.getKey();
                 if (reportedEvents.contains(key)) {
                     continue;
                 }
                 String[] nsName = e.getKey().split("/", 2);
                 String now = DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
-                String message = problem(d);
+                String message = r.getValue()[1];
                 var event = new EventBuilder()
                         .withNewMetadata().withGenerateName(nsName[1] + ".").withNamespace(nsName[0]).endMetadata()
                         .withNewInvolvedObject().withApiVersion("networking.k8s.io/v1").withKind("NetworkPolicy")
                         .withNamespace(nsName[0]).withName(nsName[1]).withUid(meta.uid())
                         .withResourceVersion(meta.resourceVersion()).endInvolvedObject()
                         .withType("Warning")
-                        .withReason(d.isError() ? "FieldNotCompiled" : "PolicyWarning")
+                        .withReason(r.getValue()[0])
                         .withMessage(message.length() > EVENT_MESSAGE_LIMIT ? message.substring(0, EVENT_MESSAGE_LIMIT) : message)
                         .withNewSource().withComponent(FIELD_MANAGER).endSource()
                         .withReportingComponent("palisade.dev/operator").withReportingInstance(identity)

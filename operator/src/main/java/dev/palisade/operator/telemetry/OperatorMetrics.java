@@ -62,6 +62,11 @@ public final class OperatorMetrics {
             .name("palisade_operator_policy_events_total")
             .help("Kubernetes Events posted for policy fields that cannot be compiled")
             .register(registry);
+    private final Gauge policiesOverLimit = Gauge.builder()
+            .name("palisade_operator_policies_over_limit")
+            .help("Policies whose allowances are left out of some node's rule set because with them it would "
+                    + "exceed the object size limit (their pods stay isolated)")
+            .register(registry);
     private final Counter statusWrites = Counter.builder()
             .name("palisade_operator_status_writes_total")
             .help("Writes of PalisadePolicyStatus objects, by result")
@@ -94,6 +99,10 @@ public final class OperatorMetrics {
 
     public void sync(boolean ok) {
         syncs.labelValues(ok ? "ok" : "error").inc();
+    }
+
+    public void policiesOverLimit(long count) {
+        policiesOverLimit.set(count);
     }
 
     public void eventPosted() {

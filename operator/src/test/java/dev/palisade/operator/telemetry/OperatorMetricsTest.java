@@ -42,7 +42,8 @@ class OperatorMetricsTest {
                 "palisade_operator_leader gauge",
                 "palisade_operator_syncs_total counter",
                 "palisade_operator_policy_events_total counter",
-                "palisade_operator_status_writes_total counter")), types);
+                "palisade_operator_status_writes_total counter",
+                "palisade_operator_policies_over_limit gauge")), types);
         assertTrue(text.contains("palisade_operator_publish_total{kind=\"PalisadeNodeRuleSet\",result=\"updated\"} 1.0"), text);
         assertTrue(text.contains("palisade_operator_informer_synced{resource=\"pods\"} 1.0"), text);
         assertTrue(text.contains("palisade_operator_compile_duration_seconds_count 1"), text);
