@@ -595,6 +595,7 @@ final class Reconciler {
     private int postEvents(Map<String, ClusterCache.PolicyMeta> policies) {
         overLimitChanged = false;
         SortedMap<String, SortedSet<String>> over = overLimitByPolicy();
+        Set<String> current = new HashSet<>();
         int posted = 0;
         for (var e : policies.entrySet()) {
             ClusterCache.PolicyMeta meta = e.getValue();
@@ -607,6 +608,7 @@ final class Reconciler {
                 reports.put(meta.uid() + "/" + meta.generation() + "/over-limit/" + over.get(e.getKey()),
                         new String[] {"RuleSetTooLarge", overLimitProblem(over.get(e.getKey()))});
             }
+            current.addAll(reports.keySet());
             for (var r : reports.entrySet()) {
                 String key = r.getKey();
                 if (reportedEvents.contains(key)) {
@@ -637,6 +639,8 @@ final class Reconciler {
                 }
             }
         }
+        // Remembered only while still true: memory follows the policies and problems there are now.
+        reportedEvents.retainAll(current);
         return posted;
     }
 
