@@ -437,6 +437,7 @@ public final class SyncLoop implements AutoCloseable {
             revokeOpenConnections(enforced, revision.rules());
             cutHeld(nowHeld.stream().filter(a -> !appliedHeld.contains(a)).collect(Collectors.toCollection(TreeSet::new)));
             appliedHeld = nowHeld;
+            metrics.heldAddresses(nowHeld.size());
             status.report(revision, null);
             if (!firstFullApply.isDone() && r.mode() == ApplyResult.Mode.FULL) {
                 nextVerify = System.nanoTime() + settings.verifyInterval().toNanos();

@@ -90,6 +90,11 @@ public final class AgentMetrics {
             .help("CNI mode: failures to write the CNI configuration, routes or the NAT table, by what (conflist, routes, nat)")
             .labelNames("what")
             .register(registry);
+    private final Gauge heldAddresses = Gauge.builder()
+            .name("palisade_agent_held_addresses")
+            .help("Local pod addresses held as unknown (both ways dropped) because a new pod got a listed address "
+                    + "before a rule set named it")
+            .register(registry);
     private final Gauge cleanupArmed = Gauge.builder()
             .name("palisade_agent_cleanup_armed")
             .help("1 once the agent has seen its DaemonSet: it deletes its table when uninstalled from the node")
@@ -161,6 +166,10 @@ public final class AgentMetrics {
     /** What /readyz answers now, so the metric and the probe never disagree. */
     public void readiness(boolean isReady) {
         ready.set(isReady ? 1 : 0);
+    }
+
+    public void heldAddresses(int count) {
+        heldAddresses.set(count);
     }
 
     public void cleanupArmed() {

@@ -56,6 +56,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AddressReuseKernelTest {
 
+    private final AgentMetrics metrics = new AgentMetrics();
+
     private static final Cidr POD_CIDR = Cidr.parse("10.244.1.0/24");
     private SimNetwork net;
     private SimNetwork.Node node;
@@ -83,7 +85,7 @@ class AddressReuseKernelTest {
     private SyncLoop loop(Inputs inputs, boolean watchRoutes) {
         SyncLoop loop = new SyncLoop(new SyncLoop.Settings("n1", true, List.of(), Duration.ofHours(1), Duration.ofHours(1),
                 Backoff.DEFAULT, Optional.of(node.netns()), false, watchRoutes), LibNftables::open,
-                SyncLoop::kernelGeneration, Conntrack.KERNEL, Optional.empty(), inputs, new AgentMetrics(), (r, e) -> {
+                SyncLoop::kernelGeneration, Conntrack.KERNEL, Optional.empty(), inputs, metrics, (r, e) -> {
                     if (r != null && e == null) {
                         reported.set(r.revision());
                     }
@@ -176,6 +178,8 @@ class AddressReuseKernelTest {
             nodeReaches("c");
             assertFalse(clientReaches("c"), "c must not inherit b's grant");
             assertFalse(reachesClient("c"), "c cannot send across the node either");
+            ApiServer.eventually(Duration.ofSeconds(10), () -> metrics.text().contains("palisade_agent_held_addresses 1.0"),
+                    () -> "the metric does not show the hold");
 
             // a newer revision that still lists b (the operator has not seen the deletion yet) keeps c held
             inputs.ruleSet(rules(3, "c", "uid-b", true));
@@ -187,6 +191,8 @@ class AddressReuseKernelTest {
             ApiServer.eventually(Duration.ofSeconds(10), () -> reachesClient("c"), () -> net.nft(node, "list", "ruleset"));
             assertFalse(clientReaches("c"), "c's own rules admit no one");
             assertTrue(podsSet().contains(address), "c is known");
+            ApiServer.eventually(Duration.ofSeconds(10), () -> metrics.text().contains("palisade_agent_held_addresses 0.0"),
+                    () -> "the metric does not show the release");
         } finally {
             guarded.close();
         }

@@ -44,6 +44,7 @@ class AgentMetricsTest {
                 "palisade_agent_conntrack_revoked_total counter",
                 "palisade_agent_drift_repairs_total counter",
                 "palisade_agent_generation_lag gauge",
+                "palisade_agent_held_addresses gauge",
                 "palisade_agent_last_apply_success_timestamp_seconds gauge",
                 "palisade_agent_local_pods gauge",
                 "palisade_agent_ready gauge",
