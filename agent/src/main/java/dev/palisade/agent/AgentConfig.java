@@ -174,31 +174,4 @@ public record AgentConfig(String node, InetSocketAddress http, Duration verifyIn
         return new CniSettings(p.binDir(), p.confDir(), current.confName(), current.mtu(), current.ipamDataDir(),
                 current.runDir());
     }
-
-    public AgentConfig withHttp(InetSocketAddress address) {
-        return new AgentConfig(node, address, verifyInterval, fullVerifyInterval, backoff, pendingGuard, pendingCidrs, clusterCidrs, cni, netns, daemonSet);
-    }
-
-    public AgentConfig withVerifyInterval(Duration d) {
-        return new AgentConfig(node, http, d, d.compareTo(fullVerifyInterval) > 0 ? d : fullVerifyInterval, backoff, pendingGuard, pendingCidrs, clusterCidrs, cni, netns, daemonSet);
-    }
-
-    public AgentConfig withBackoff(Backoff b) {
-        return new AgentConfig(node, http, verifyInterval, fullVerifyInterval, b, pendingGuard, pendingCidrs, clusterCidrs, cni, netns, daemonSet);
-    }
-
-    public AgentConfig withCni(CniSettings settings) {
-        return new AgentConfig(node, http, verifyInterval, fullVerifyInterval, backoff, pendingGuard, pendingCidrs, clusterCidrs,
-                Optional.ofNullable(settings), netns, daemonSet);
-    }
-
-    public AgentConfig withNetns(String name) {
-        return new AgentConfig(node, http, verifyInterval, fullVerifyInterval, backoff, pendingGuard, pendingCidrs, clusterCidrs, cni,
-                Optional.ofNullable(name), daemonSet);
-    }
-
-    public AgentConfig withDaemonSet(DaemonSetRef ref) {
-        return new AgentConfig(node, http, verifyInterval, fullVerifyInterval, backoff, pendingGuard, pendingCidrs, clusterCidrs, cni,
-                netns, Optional.ofNullable(ref));
-    }
 }

@@ -114,11 +114,6 @@ public final class ClusterIndex {
         return on == null ? List.of() : List.copyOf(on);
     }
 
-    public List<Pod> endpointsInNamespace(String namespace) {
-        SortedSet<Pod> in = endpointsByNamespace.get(namespace);
-        return in == null ? List.of() : List.copyOf(in);
-    }
-
     /** The namespace's policies, in name order. */
     public List<NetworkPolicy> policiesInNamespace(String namespace) {
         SortedMap<String, NetworkPolicy> in = policiesByNamespace.get(namespace);

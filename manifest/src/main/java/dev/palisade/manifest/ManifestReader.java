@@ -117,13 +117,6 @@ public final class ManifestReader {
         return assembly.build();
     }
 
-    /** Reads several texts, keyed by source name, in key order. */
-    public static ManifestSet readTexts(Map<String, String> sources) {
-        Assembly assembly = new Assembly();
-        new TreeMap<>(sources).forEach((source, text) -> readText(source, text, isJson(source), assembly));
-        return assembly.build();
-    }
-
     private static void readFile(Path file, Assembly assembly) {
         String source = file.toString();
         String text;

@@ -49,7 +49,7 @@ class LeaderElectionApiTest {
             clientB.close();
         }
         // A clean shutdown releases the lease (fabric8 releases by shortening it to one second).
-        eventually(Duration.ofSeconds(10), () -> admin.leases().inNamespace(TestCluster.OPERATOR_NAMESPACE)
+        eventually(Duration.ofSeconds(60), () -> admin.leases().inNamespace(TestCluster.OPERATOR_NAMESPACE)
                         .withName(OperatorConfig.DEFAULT_LEASE).get().getSpec().getLeaseDurationSeconds() == 1, () -> "lease still held: " + admin.leases().inNamespace(TestCluster.OPERATOR_NAMESPACE)
                 .withName(OperatorConfig.DEFAULT_LEASE).get().getSpec());
     }

@@ -1,5 +1,6 @@
 package dev.palisade.agent.cni;
 
+import dev.palisade.dataplane.nft.Limits;
 import dev.palisade.model.Cidr;
 import dev.palisade.model.IpAddress.Family;
 import dev.palisade.model.IpRange;
@@ -29,7 +30,8 @@ public final class NatTable {
         sb.append("add table ").append(FAMILY).append(' ').append(NAME).append('\n');
         sb.append("delete table ").append(FAMILY).append(' ').append(NAME).append('\n');
         sb.append("table ").append(FAMILY).append(' ').append(NAME).append(" {\n");
-        sb.append("\tcomment \"palisade: pod masquerade for node ").append(node).append("\"\n");
+        // node names may be 253 characters, nft's comments 128
+        sb.append("\tcomment \"").append(Limits.label("palisade: pod masquerade for node ", node)).append("\"\n");
         for (Family f : Family.values()) {
             String v = f == Family.V4 ? "4" : "6";
             List<IpRange> ranges = IpRange.normalise(clusterCidrs.stream().filter(c -> c.family() == f)

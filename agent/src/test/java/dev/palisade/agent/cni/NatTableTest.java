@@ -1,5 +1,6 @@
 package dev.palisade.agent.cni;
 
+import dev.palisade.dataplane.nft.Limits;
 import dev.palisade.model.Cidr;
 import org.junit.jupiter.api.Test;
 
@@ -37,5 +38,14 @@ class NatTableTest {
                 \t}
                 }
                 """, script);
+    }
+
+    @Test
+    void aNodeWithTheLongestNameGetsACommentNftAccepts() {
+        String node = "a".repeat(63) + "." + "b".repeat(63) + "." + "c".repeat(63) + "." + "d".repeat(61); // 253
+        String comment = NatTable.script(node, List.of(Cidr.parse("10.244.1.0/24"))).lines()
+                .filter(l -> l.startsWith("\tcomment ")).findFirst().orElseThrow();
+        assertEquals("\tcomment \"" + Limits.label("palisade: pod masquerade for node ", node) + "\"", comment);
+        assertEquals(Limits.COMMENT_MAX_BYTES, comment.length() - "\tcomment \"\"".length(), comment);
     }
 }

@@ -173,7 +173,7 @@ class AddressReuseKernelTest {
             assertTrue(clientReaches("b"), "the grant: client to b");
             String address = net.pod("b").ip();
             reuse("b", "c");
-            ApiServer.eventually(Duration.ofSeconds(10), () -> !podsSet().contains(address),
+            ApiServer.eventually(Duration.ofSeconds(60), () -> !podsSet().contains(address),
                     () -> "b's address still known: " + podsSet());
             nodeReaches("c");
             assertFalse(clientReaches("c"), "c must not inherit b's grant");
@@ -183,12 +183,12 @@ class AddressReuseKernelTest {
 
             // a newer revision that still lists b (the operator has not seen the deletion yet) keeps c held
             inputs.ruleSet(rules(3, "c", "uid-b", true));
-            ApiServer.eventually(Duration.ofSeconds(10), () -> reported.get() == 3, () -> "revision 3 not applied");
+            ApiServer.eventually(Duration.ofSeconds(60), () -> reported.get() == 3, () -> "revision 3 not applied");
             assertFalse(clientReaches("c"), "still listed as b: still held");
 
             // the revision that lists c: c's own rules (isolated for ingress, no grant; egress open)
             inputs.ruleSet(rules(4, "c", "uid-c", false));
-            ApiServer.eventually(Duration.ofSeconds(10), () -> reachesClient("c"), () -> net.nft(node, "list", "ruleset"));
+            ApiServer.eventually(Duration.ofSeconds(60), () -> reachesClient("c"), () -> net.nft(node, "list", "ruleset"));
             assertFalse(clientReaches("c"), "c's own rules admit no one");
             assertTrue(podsSet().contains(address), "c is known");
             ApiServer.eventually(Duration.ofSeconds(10), () -> metrics.text().contains("palisade_agent_held_addresses 0.0"),

@@ -49,7 +49,8 @@ class DepartureApiTest {
     private static final String NODE = "kind-worker";
     private static final String NS = ApiServer.NAMESPACE;
     private static final DaemonSetRef REF = new DaemonSetRef(NS, "palisade-agent");
-    private static final Duration BUDGET = Duration.ofSeconds(5);
+    // the answer is expected from the API server: a generous budget, returned as soon as it answers
+    private static final Duration BUDGET = Duration.ofSeconds(30);
     private static final Duration SETTLE = Duration.ofSeconds(30);
 
     private ApiServer api;

@@ -32,10 +32,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A table changed by hand is repaired at once, not at the next verification: the sync loop hears
  * the foreign nftables commit (RulesetEvents) and verifies. The verification interval here is an
- * hour, so only hearing the commit can explain a repair within seconds; the control without the
- * subscription shows the table staying broken.
+ * hour, so only hearing the commit can explain a repair within the test's deadline (a minute, generous
+ * for a loaded machine); the control without the subscription shows the table staying broken. How
+ * long the repair took is printed, not asserted: timings belong in benchmarks.
  */
 class HandEditRepairKernelTest {
+
+    /** Far below the verification interval (an hour), far above any repair on a loaded machine. */
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
 
     private String netns;
     private SyncLoop loop;
@@ -69,7 +73,7 @@ class HandEditRepairKernelTest {
                 Backoff.DEFAULT, Optional.of(netns), hearCommits), LibNftables::open, SyncLoop::kernelGeneration,
                 Conntrack.KERNEL, Optional.empty(), inputs, metrics, (r, e) -> { });
         loop.start();
-        loop.firstFullApply().get(20, TimeUnit.SECONDS);
+        loop.firstFullApply().get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
         return metrics;
     }
 
@@ -80,17 +84,16 @@ class HandEditRepairKernelTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"flush table inet palisade", "delete table inet palisade",
             "flush chain inet palisade ingress4", "delete element inet palisade in_iso4 { 10.244.1.5 }"})
-    void aHandEditIsRepairedWithinASecond(String edit) throws Exception {
+    void aHandEditIsRepairedWithoutWaitingForTheVerification(String edit) throws Exception {
         AgentMetrics metrics = start(true);
         String before = listing();
         Thread.sleep(300); // the agent's own commit was heard and found to be its own
         assertEquals(0.0, metrics.driftRepairCount(), "the agent's own commit is not drift");
         long t0 = System.nanoTime();
         Sh.inNetns(netns, ("nft " + edit).split(" ")).orThrow();
-        ApiServer.eventually(Duration.ofSeconds(5), () -> metrics.driftRepairCount() >= 1, metrics::text);
+        ApiServer.eventually(DEADLINE, () -> metrics.driftRepairCount() >= 1, metrics::text);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.println("hand edit \"" + edit + "\" repaired " + ms + " ms after it");
-        assertTrue(ms < 1000, "repaired " + ms + " ms after the hand edit");
         assertEquals(before, listing());
     }
 
@@ -105,7 +108,7 @@ class HandEditRepairKernelTest {
         Thread.sleep(1000);
         assertEquals(before, verifications(metrics), "commits of other tables verified ours");
         Sh.inNetns(netns, "nft", "flush", "table", "inet", "palisade").orThrow();
-        ApiServer.eventually(Duration.ofSeconds(5), () -> metrics.driftRepairCount() >= 1, metrics::text);
+        ApiServer.eventually(DEADLINE, () -> metrics.driftRepairCount() >= 1, metrics::text);
     }
 
     private static String verifications(AgentMetrics metrics) {

@@ -103,7 +103,7 @@ class PendingGuardKernelTest {
             // the node itself still reaches the unknown pod (kubelet probes): Kubernetes always allows it
             assertTrue(net.reply(node.netns(), fresh, 80, "fresh") != null, "node to its own pod");
             inputs.ruleSet(knowing(2, known, fresh));
-            ApiServer.eventually(Duration.ofSeconds(10), () -> net.reaches(net.pod("known"), net.pod("fresh"), 80)
+            ApiServer.eventually(Duration.ofSeconds(60), () -> net.reaches(net.pod("known"), net.pod("fresh"), 80)
                     && net.reaches(net.pod("fresh"), net.pod("known"), 80), () -> net.nft(node, "list", "ruleset"));
         } finally {
             guarded.close();

@@ -10,6 +10,7 @@ public record Chain(String name, Hook hook, List<Rule> rules) {
     }
 
     public Chain {
+        Limits.name("chain", name);
         rules = List.copyOf(rules);
     }
 

@@ -15,6 +15,7 @@ public record NamedSet(String name, List<KeyType> type, boolean interval, Sorted
         if (name == null || !name.matches("[a-z][a-z0-9_]{0,30}")) {
             throw new IllegalArgumentException("bad set name \"" + name + "\"");
         }
+        Limits.comment("set " + name, comment);
         type = List.copyOf(type);
         elements = Collections.unmodifiableSortedSet(new TreeSet<>(elements));
         for (Element e : elements) {

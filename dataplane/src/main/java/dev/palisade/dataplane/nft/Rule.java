@@ -10,5 +10,6 @@ public record Rule(List<Match> matches, boolean counter, Verdict verdict, String
         if (verdict == null) {
             throw new IllegalArgumentException("a rule needs a verdict");
         }
+        Limits.comment("rule", comment);
     }
 }

@@ -303,7 +303,11 @@ public final class NftJson {
         if (verdict.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new Rule(matches, counter, verdict.get(), comment));
+        try {
+            return Optional.of(new Rule(matches, counter, verdict.get(), comment));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty(); // beyond what the model allows (a comment nft could not have written): not ours
+        }
     }
 
     private static Optional<Match> match(JsonNode m) {

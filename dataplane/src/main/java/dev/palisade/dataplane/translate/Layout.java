@@ -16,8 +16,6 @@ public final class Layout {
     public static final String FORWARD = "forward";
     /** The regular chain every packet {@code forward} does not drop reaches last: ingress checks, then the only accept. */
     public static final String INGRESS = "ingress";
-    /** Not hooked since pod-to-own-node traffic is always allowed; kept until the agent's pending guard drops it. */
-    public static final String INPUT = "input";
 
     /** Which side of the flow a local pod is on. */
     public enum Direction {

@@ -4,6 +4,7 @@ import dev.palisade.dataplane.nft.Chain;
 import dev.palisade.dataplane.nft.Element;
 import dev.palisade.dataplane.nft.Field;
 import dev.palisade.dataplane.nft.KeyType;
+import dev.palisade.dataplane.nft.Limits;
 import dev.palisade.dataplane.nft.Match;
 import dev.palisade.dataplane.nft.NamedSet;
 import dev.palisade.dataplane.nft.Rule;
@@ -56,7 +57,7 @@ public final class RuleSetTranslator {
                 sets.addAll(directionSets(d, f, dr));
             }
         }
-        String comment = "palisade: policy for node " + rules.node();
+        String comment = Limits.label("palisade: policy for node ", rules.node()); // node names may be 253 characters
         return new Table(Layout.FAMILY, Layout.TABLE, comment, sets, chains());
     }
 

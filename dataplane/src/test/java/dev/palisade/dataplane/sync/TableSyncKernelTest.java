@@ -23,6 +23,7 @@ import dev.palisade.compiler.ClusterIndex;
 import dev.palisade.compiler.PolicyCompiler;
 import dev.palisade.dataplane.kernel.LibNftables;
 import dev.palisade.dataplane.kernel.NetnsThread;
+import dev.palisade.dataplane.kernel.NftablesException;
 import dev.palisade.dataplane.kernel.TestNetns;
 import dev.palisade.dataplane.nft.Table;
 import dev.palisade.dataplane.readback.Drift;
@@ -105,6 +106,33 @@ class TableSyncKernelTest {
         assertEquals(Drift.NONE, call(sync::verify));
         List<String> empty = table.sets().stream().filter(set -> set.elements().isEmpty()).map(set -> set.name()).toList();
         assertEquals(List.of(), empty, "the rule set should fill every kind of set");
+    }
+
+    /**
+     * Kubernetes node names may be 253 characters; the table's comment names the node, and nft refuses
+     * a comment over 128 bytes, so before the model shortened it such a node was never programmed.
+     */
+    @Test
+    void aNodeWithTheLongestNameKubernetesAllowsGetsItsTable() {
+        String node = "a".repeat(63) + "." + "b".repeat(63) + "." + "c".repeat(63) + "." + "d".repeat(61);
+        assertEquals(253, node.length());
+        dev.palisade.ruleset.NodeRuleSet compiled = compile(policies(), clients(5));
+        Table table = RuleSetTranslator.translate(new dev.palisade.ruleset.NodeRuleSet(node, compiled.localPods(),
+                compiled.ingress(), compiled.egress()));
+
+        ApplyResult r = call(() -> sync.apply(table));
+
+        assertEquals(Mode.FULL, r.mode());
+        assertEquals(NftListing.normalise(NftRenderer.table(table)), NftListing.normalise(list()));
+        assertTrue(list().contains("comment \"" + table.comment() + "\""), list());
+        assertTrue(table.comment().startsWith("palisade: policy for node " + "a".repeat(63) + "."), table.comment());
+        assertEquals(Drift.NONE, call(sync::verify));
+        // the control: the comment with the whole name is what the kernel refused
+        NftablesException refused = assertThrows(NftablesException.class, () -> call(() -> {
+            nft.run("add table inet palisade-long { comment \"palisade: policy for node " + node + "\" }\n");
+            return null;
+        }));
+        assertTrue(refused.getMessage().contains("comment too long"), refused.getMessage());
     }
 
     @Test

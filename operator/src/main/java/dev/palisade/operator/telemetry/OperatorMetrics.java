@@ -113,10 +113,6 @@ public final class OperatorMetrics {
         statusWrites.labelValues(ok ? "ok" : "error").inc();
     }
 
-    public double publishCount(String kind, Result result) {
-        return publish.labelValues(kind, result.name()).get();
-    }
-
     public void writeText(OutputStream out) throws IOException {
         PrometheusTextFormatWriter.create().write(out, registry.scrape());
     }

@@ -287,10 +287,6 @@ public final class ClusterCache implements AutoCloseable {
         return policyStatuses.getStore().list();
     }
 
-    public int cachedPods() {
-        return pods.size();
-    }
-
     @Override
     public void close() {
         informers.values().forEach(SharedIndexInformer::stop);
