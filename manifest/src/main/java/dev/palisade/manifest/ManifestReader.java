@@ -117,6 +117,13 @@ public final class ManifestReader {
         return assembly.build();
     }
 
+    /** Reads several texts, keyed by source name, in key order (the live cluster's lists, for explain). */
+    public static ManifestSet readTexts(Map<String, String> sources) {
+        Assembly assembly = new Assembly();
+        new TreeMap<>(sources).forEach((source, text) -> readText(source, text, isJson(source), assembly));
+        return assembly.build();
+    }
+
     private static void readFile(Path file, Assembly assembly) {
         String source = file.toString();
         String text;

@@ -113,7 +113,12 @@ public final class OperatorMetrics {
         statusWrites.labelValues(ok ? "ok" : "error").inc();
     }
 
-    public void writeText(OutputStream out) throws IOException {
+    /** Writes counted so far with this kind and result (tests and diagnostics). */
+    public double publishCount(String kind, Result result) {
+        return publish.labelValues(kind, result.name()).get();
+    }
+
+        public void writeText(OutputStream out) throws IOException {
         PrometheusTextFormatWriter.create().write(out, registry.scrape());
     }
 
