@@ -63,7 +63,7 @@ public final class ClusterPolicyFold {
 
     /** The verdicts of one node, given its NetworkPolicy rule set (for isolation). */
     public ClusterVerdicts fold(NodeRuleSet ruleSet) {
-        List<ClusterNetworkPolicy> policies = index.cluster().clusterPolicies();
+        List<ClusterNetworkPolicy> policies = index.clusterPolicies();
         if (policies.isEmpty()) {
             return new ClusterVerdicts(ruleSet.node(), List.of(), List.of());
         }

@@ -37,6 +37,9 @@ public final class RuleSetVerdicts {
     }
 
     public static boolean allows(DirectionRules rules, IpAddress local, IpAddress peer, Protocol protocol, int port) {
+        if (!rules.verdicts().isEmpty()) {
+            return allows(rules.withVerdicts(java.util.List.of()), rules.verdicts(), local, peer, protocol, port);
+        }
         if (!rules.isolated().contains(local)) {
             return true;
         }
