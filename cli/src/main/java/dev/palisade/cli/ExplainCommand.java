@@ -70,13 +70,6 @@ final class ExplainCommand implements Callable<Integer> {
         if (read.isEmpty()) {
             return Palisade.BAD_INPUT;
         }
-        if (!read.get().cluster().clusterPolicies().isEmpty()) {
-            // an answer that leaves out the Admin and Baseline tiers would be wrong, not just incomplete
-            err.println("palisade explain does not consider ClusterNetworkPolicies yet ("
-                    + read.get().cluster().clusterPolicies().size() + " in the manifests); "
-                    + "`palisade compile` shows their verdicts");
-            return Palisade.BAD_INPUT;
-        }
         Explainer explainer = new Explainer(new ClusterIndex(read.get().cluster()));
         Optional<Explainer.Endpoint> a = resolve(explainer, source.get());
         Optional<Explainer.Endpoint> b = resolve(explainer, destination.get());

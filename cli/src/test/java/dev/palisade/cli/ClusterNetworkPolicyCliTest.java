@@ -77,10 +77,15 @@ class ClusterNetworkPolicyCliTest {
     }
 
     @Test
-    void explainRefusesRatherThanAnswerWithoutTheTiers(@TempDir Path dir) throws IOException {
+    void explainNamesTheTierPolicyAndRule(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("all.yaml"), CLUSTER + CNP);
-        Cli r = Cli.run("explain", "-f", dir.toString(), "--from", "prod/db", "--to", "prod/web", "--port", "81");
-        assertEquals(2, r.exit(), r::toString);
-        assertTrue(r.err().contains("does not consider ClusterNetworkPolicies yet"), r::toString);
+        Cli denied = Cli.run("explain", "-f", dir.toString(), "--from", "prod/db", "--to", "prod/web", "--port", "81");
+        assertEquals(1, denied.exit(), denied::toString);
+        assertTrue(denied.out().contains("ingress of prod/web (10.0.1.10): denied by ClusterNetworkPolicy web-admin "
+                + "(Admin tier, priority 3) ingress[1] \"rest\""), denied::toString);
+        Cli accepted = Cli.run("explain", "-f", dir.toString(), "--from", "prod/db", "--to", "prod/web", "--port", "80");
+        assertEquals(0, accepted.exit(), accepted::toString);
+        assertTrue(accepted.out().contains("accepted by ClusterNetworkPolicy web-admin (Admin tier, priority 3) ingress[0] \"db-80\""),
+                accepted::toString);
     }
 }
