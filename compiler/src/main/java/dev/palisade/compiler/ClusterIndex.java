@@ -1,6 +1,7 @@
 package dev.palisade.compiler;
 
 import dev.palisade.model.Cluster;
+import dev.palisade.model.ClusterNetworkPolicy;
 import dev.palisade.model.IpAddress;
 import dev.palisade.model.LabelSelector;
 import dev.palisade.model.Namespace;
@@ -56,7 +57,7 @@ public final class ClusterIndex {
     /** The snapshot this index was built from, until the first update; rebuilt on demand after. */
     private volatile Cluster cluster;
     /** Not indexed: the fold walks them per node (IncrementalCompiler does not take them yet). */
-    private final List<dev.palisade.model.ClusterNetworkPolicy> clusterPolicies;
+    private final List<ClusterNetworkPolicy> clusterPolicies;
 
     public ClusterIndex(Cluster cluster) {
         this.clusterPolicies = cluster.clusterPolicies();
@@ -89,7 +90,7 @@ public final class ClusterIndex {
     }
 
     /** The ClusterNetworkPolicies of the snapshot, in evaluation order (tier, priority, name). */
-    public List<dev.palisade.model.ClusterNetworkPolicy> clusterPolicies() {
+    public List<ClusterNetworkPolicy> clusterPolicies() {
         return clusterPolicies;
     }
 

@@ -20,6 +20,8 @@ import dev.palisade.ruleset.PortRange;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -140,7 +142,7 @@ public final class ClusterPolicyFold {
         List<IpAddress> starts = addressStarts(rules);
         List<Box> boxes = portBoxes(rules);
         // outcome -> box -> address ranges it decides
-        Map<Outcome, Map<Box, List<IpRange>>> decided = new TreeMap<>(java.util.Comparator
+        Map<Outcome, Map<Box, List<IpRange>>> decided = new TreeMap<>(Comparator
                 .comparing(Outcome::rule).thenComparing(Outcome::decision));
         for (int i = 0; i < starts.size(); i++) {
             IpAddress start = starts.get(i);
@@ -149,7 +151,7 @@ public final class ClusterPolicyFold {
             for (Box box : boxes) {
                 Outcome o = decide(rules, g.isolated, start, box.protocol(), box.first());
                 if (o != null) {
-                    decided.computeIfAbsent(o, k -> new TreeMap<>(java.util.Comparator.comparingInt(Box::protocol)
+                    decided.computeIfAbsent(o, k -> new TreeMap<>(Comparator.comparingInt(Box::protocol)
                             .thenComparingInt(Box::first))).computeIfAbsent(box, k -> new ArrayList<>()).add(interval);
                 }
             }
@@ -157,7 +159,7 @@ public final class ClusterPolicyFold {
         List<ClusterVerdict> out = new ArrayList<>();
         for (Map.Entry<Outcome, Map<Box, List<IpRange>>> e : decided.entrySet()) {
             // boxes with equal peer sets become one verdict
-            Map<List<IpRange>, List<Box>> byPeers = new TreeMap<>(java.util.Comparator.comparing(Object::toString));
+            Map<List<IpRange>, List<Box>> byPeers = new TreeMap<>(Comparator.comparing(Object::toString));
             e.getValue().forEach((box, ranges) -> byPeers.computeIfAbsent(IpRange.normalise(ranges), k -> new ArrayList<>()).add(box));
             byPeers.forEach((ranges, bs) -> out.add(verdict(e.getKey(), g.pods, ranges, bs)));
         }
@@ -217,7 +219,7 @@ public final class ClusterPolicyFold {
     /** The deciding rule of a tier: the lowest priority with a match; among its policies, the strictest first match. */
     private static Resolved firstMatch(List<Resolved> rules, Tier tier, IpAddress peer, int protocol, int port) {
         Resolved best = null;
-        Set<String> decidedPolicies = new java.util.HashSet<>();
+        Set<String> decidedPolicies = new HashSet<>();
         for (Resolved r : rules) { // policies in tier, priority, name order; rules in order
             if (r.policy().tier() != tier) {
                 continue;
