@@ -8,15 +8,26 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
- * One direction of a node's rule set: the local pod addresses isolated in this direction (traffic
- * is dropped unless a grant allows it), and the grants.
+ * One direction of a node's rule set: the ClusterNetworkPolicy verdicts, which decide first (empty
+ * without ClusterNetworkPolicies), then the local pod addresses isolated in this direction (traffic is
+ * dropped unless a grant allows it), and the grants.
  */
-public record DirectionRules(SortedSet<IpAddress> isolated, List<Grant> grants) {
+public record DirectionRules(SortedSet<IpAddress> isolated, List<Grant> grants, List<ClusterVerdict> verdicts) {
 
     public static final DirectionRules NONE = new DirectionRules(new TreeSet<>(), List.of());
 
     public DirectionRules {
         isolated = Collections.unmodifiableSortedSet(new TreeSet<>(isolated));
         grants = grants.stream().sorted().toList();
+        verdicts = verdicts == null ? List.of() : verdicts.stream().sorted().toList();
+    }
+
+    /** NetworkPolicy only. */
+    public DirectionRules(SortedSet<IpAddress> isolated, List<Grant> grants) {
+        this(isolated, grants, List.of());
+    }
+
+    public DirectionRules withVerdicts(List<ClusterVerdict> replacement) {
+        return new DirectionRules(isolated, grants, replacement);
     }
 }

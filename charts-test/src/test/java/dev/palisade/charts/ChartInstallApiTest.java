@@ -107,8 +107,9 @@ class ChartInstallApiTest {
                 "--namespace", Helm.NAMESPACE, "--create-namespace", "--timeout", "2m"));
         args.addAll(MONITORING);
         helm(args);
-        for (String crd : List.of("palisadenoderulesets", "palisadeaddresssets", "palisadepolicystatuses")) {
-            var status = admin.apiextensions().v1().customResourceDefinitions().withName(crd + ".palisade.dev").get().getStatus();
+        for (String crd : List.of("palisadenoderulesets.palisade.dev", "palisadeaddresssets.palisade.dev",
+                "palisadepolicystatuses.palisade.dev", "clusternetworkpolicies.policy.networking.k8s.io")) {
+            var status = admin.apiextensions().v1().customResourceDefinitions().withName(crd).get().getStatus();
             assertTrue(status.getConditions().stream().anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True")),
                     crd + " is Established: " + status.getConditions());
         }
@@ -214,6 +215,7 @@ class ChartInstallApiTest {
     @CsvSource({
             "palisade-operator, list,   '',                  pods,                   '',      '',              true",
             "palisade-operator, watch,  networking.k8s.io,   networkpolicies,        '',      '',              true",
+            "palisade-operator, watch,  policy.networking.k8s.io, clusternetworkpolicies, '', '',       true",
             "palisade-operator, patch,  palisade.dev,        palisadenoderulesets,   '',      '',              true",
             "palisade-operator, update, coordination.k8s.io, leases,                 '',      palisade-system, true",
             "palisade-operator, update, coordination.k8s.io, leases,                 '',      kube-system,     false",

@@ -1,6 +1,7 @@
 package dev.palisade.cli;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.PropertyAccessor;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
@@ -13,7 +14,11 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import dev.palisade.model.IpAddress;
 import dev.palisade.model.IpRange;
+import dev.palisade.ruleset.ClusterVerdict;
+import dev.palisade.ruleset.DirectionRules;
 import dev.palisade.ruleset.NodeRuleSet;
+
+import java.util.List;
 
 /**
  * The node rule set (the operator-agent contract) as JSON, byte-for-byte deterministic: keys sorted,
@@ -30,7 +35,14 @@ final class RuleSetJson {
             .addModule(new SimpleModule("palisade-addresses")
                     .addSerializer(IpAddress.class, ToStringSerializer.instance)
                     .addSerializer(IpRange.class, ToStringSerializer.instance))
+            .addMixIn(DirectionRules.class, DirectionRulesJson.class)
             .build();
+
+    /** Verdicts only when a ClusterNetworkPolicy produced some, so rule sets without them print as before. */
+    private abstract static class DirectionRulesJson {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY)
+        List<ClusterVerdict> verdicts;
+    }
 
     private RuleSetJson() {
     }

@@ -1,6 +1,7 @@
 package dev.palisade.compiler;
 
 import dev.palisade.model.Cluster;
+import dev.palisade.model.ClusterNetworkPolicy;
 import dev.palisade.model.IpAddress;
 import dev.palisade.model.LabelSelector;
 import dev.palisade.model.Namespace;
@@ -55,8 +56,11 @@ public final class ClusterIndex {
     private final Map<String, Map<LabelSelector, List<Pod>>> podSelections = new ConcurrentHashMap<>();
     /** The snapshot this index was built from, until the first update; rebuilt on demand after. */
     private volatile Cluster cluster;
+    /** Not indexed: the fold walks them per node (IncrementalCompiler does not take them yet). */
+    private final List<ClusterNetworkPolicy> clusterPolicies;
 
     public ClusterIndex(Cluster cluster) {
+        this.clusterPolicies = cluster.clusterPolicies();
         for (Namespace n : cluster.namespaces()) {
             putNamespace(n);
         }
@@ -79,10 +83,15 @@ public final class ClusterIndex {
             List<NetworkPolicy> all = new ArrayList<>();
             policiesByNamespace.values().forEach(m -> all.addAll(m.values()));
             c = new Cluster(new ArrayList<>(listed.values()), new ArrayList<>(nodes.values()),
-                    new ArrayList<>(pods.values()), all);
+                    new ArrayList<>(pods.values()), all, clusterPolicies);
             cluster = c;
         }
         return c;
+    }
+
+    /** The ClusterNetworkPolicies of the snapshot, in evaluation order (tier, priority, name). */
+    public List<ClusterNetworkPolicy> clusterPolicies() {
+        return clusterPolicies;
     }
 
     public Optional<Namespace> namespace(String name) {

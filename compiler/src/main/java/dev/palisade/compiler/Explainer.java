@@ -1,5 +1,8 @@
 package dev.palisade.compiler;
 
+import dev.palisade.model.ClusterNetworkPolicy;
+import dev.palisade.model.ClusterPeer;
+import dev.palisade.model.ClusterRule;
 import dev.palisade.model.ContainerPort;
 import dev.palisade.model.IpAddress;
 import dev.palisade.model.LabelSelector;
@@ -213,6 +216,17 @@ public final class Explainer {
                            java.util.function.Predicate<NetworkPolicy> hasType,
                            java.util.function.Function<NetworkPolicy, List<Rule>> rulesOf,
                            Endpoint peer, IpAddress peerAddress) {
+        boolean ingress = direction.equals("ingress");
+        Optional<TierMatch> admin = tier(ClusterNetworkPolicy.Tier.Admin, ingress, pod, flow, peer, peerAddress);
+        String passed = "";
+        if (admin.isPresent() && admin.get().action() != ClusterRule.Action.Pass) {
+            boolean accepted = admin.get().action() == ClusterRule.Action.Accept;
+            return new Verdict(direction, who, accepted, false, List.of(), List.of(),
+                    (accepted ? "accepted by " : "denied by ") + admin.get().describe(direction));
+        }
+        if (admin.isPresent()) {
+            passed = "passed by " + admin.get().describe(direction) + " to NetworkPolicy; ";
+        }
         List<String> isolatedBy = new ArrayList<>();
         List<RuleCheck> checks = new ArrayList<>();
         for (NetworkPolicy policy : index.policiesInNamespace(pod.namespace())) {
@@ -229,14 +243,100 @@ public final class Explainer {
             }
         }
         if (isolatedBy.isEmpty()) {
-            return open(direction, who, "not isolated: no policy selects it with policyType "
-                    + (direction.equals("egress") ? "Egress" : "Ingress"));
+            String notIsolated = "not isolated: no policy selects it with policyType "
+                    + (direction.equals("egress") ? "Egress" : "Ingress");
+            Optional<TierMatch> baseline = tier(ClusterNetworkPolicy.Tier.Baseline, ingress, pod, flow, peer, peerAddress);
+            if (baseline.isPresent()) {
+                boolean denied = baseline.get().action() == ClusterRule.Action.Deny;
+                String verb = switch (baseline.get().action()) {
+                    case Accept -> "accepted by ";
+                    case Deny -> "denied by ";
+                    case Pass -> "passed to the default allow by ";
+                };
+                return new Verdict(direction, who, !denied, false, List.of(), List.of(),
+                        passed + notIsolated + "; " + verb + baseline.get().describe(direction));
+            }
+            return open(direction, who, passed + notIsolated);
         }
         List<RuleRef> allowing = checks.stream().filter(RuleCheck::allows).map(RuleCheck::rule).toList();
         String summary = allowing.isEmpty()
                 ? "isolated, and no " + direction + " rule allows the flow"
                 : "allowed by " + String.join(", ", allowing.stream().map(RuleRef::toString).toList());
-        return new Verdict(direction, who, !allowing.isEmpty(), true, isolatedBy, checks, summary);
+        return new Verdict(direction, who, !allowing.isEmpty(), true, isolatedBy, checks, passed + summary);
+    }
+
+    // ------------------------------------------------------------------- ClusterNetworkPolicy tiers
+
+    /** The rule of a ClusterNetworkPolicy that decided a tier for the flow. */
+    private record TierMatch(ClusterNetworkPolicy policy, int index, ClusterRule rule) {
+        ClusterRule.Action action() {
+            return rule.action();
+        }
+
+        String describe(String direction) {
+            return "ClusterNetworkPolicy " + policy.name() + " (" + policy.tier() + " tier, priority " + policy.priority()
+                    + ") " + direction + "[" + index + "]" + (rule.name().isEmpty() ? "" : " \"" + rule.name() + "\"");
+        }
+    }
+
+    /**
+     * The deciding rule of a tier: at the lowest priority where some policy selecting the pod has a matching rule,
+     * each such policy's first matching rule, and of those the strictest (Deny, then Pass, then Accept); see
+     * docs/design/cluster-network-policy.md, "Equal priorities".
+     */
+    private Optional<TierMatch> tier(ClusterNetworkPolicy.Tier tier, boolean ingress, Pod pod, Flow flow,
+                                     Endpoint peer, IpAddress peerAddress) {
+        TierMatch best = null;
+        for (ClusterNetworkPolicy p : index.clusterPolicies()) { // tier, priority, name order
+            if (p.tier() != tier || (best != null && p.priority() != best.policy().priority())) {
+                if (best != null) {
+                    break;
+                }
+                continue;
+            }
+            if (!p.subject().namespaces().matches(namespaceLabels(pod.namespace())) || !p.subject().pods().matches(pod.labels())) {
+                continue;
+            }
+            List<ClusterRule> rules = p.rules(ingress);
+            for (int i = 0; i < rules.size(); i++) {
+                ClusterRule r = rules.get(i);
+                if (clusterPeerMatches(r, peer, peerAddress) && portMatches(r.ports(), flow.to(), flow.protocol(), flow.port())) {
+                    if (best == null || strictness(r.action()) > strictness(best.action())) {
+                        best = new TierMatch(p, i, r);
+                    }
+                    break;
+                }
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    private static int strictness(ClusterRule.Action a) {
+        return switch (a) {
+            case Accept -> 0;
+            case Pass -> 1;
+            case Deny -> 2;
+        };
+    }
+
+    private boolean clusterPeerMatches(ClusterRule rule, Endpoint far, IpAddress farAddress) {
+        for (ClusterPeer peer : rule.peers()) {
+            if (peer instanceof ClusterPeer.Networks n) {
+                if (farAddress != null && n.cidrs().stream().anyMatch(c -> c.contains(farAddress))) {
+                    return true;
+                }
+            } else if (peer instanceof ClusterPeer.Pods sel && far instanceof Endpoint.PodEndpoint p
+                    && notPolicyPod(far).isEmpty()
+                    && sel.namespaces().matches(namespaceLabels(p.pod().namespace())) && sel.pods().matches(p.pod().labels())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Map<String, String> namespaceLabels(String namespace) {
+        return index.namespace(namespace).map(Namespace::labels)
+                .orElseGet(() -> new Namespace(namespace, Map.of()).labels());
     }
 
     private static Verdict open(String direction, String who, String summary) {

@@ -105,6 +105,10 @@ public final class IncrementalCompiler {
 
     /** Compiles every Node object of the snapshot. */
     public IncrementalCompiler(Cluster cluster) {
+        if (!cluster.clusterPolicies().isEmpty()) {
+            // which nodes a pod or namespace change reaches through a ClusterNetworkPolicy is not tracked yet
+            throw new IllegalArgumentException("IncrementalCompiler does not take ClusterNetworkPolicies yet");
+        }
         this.index = new ClusterIndex(cluster);
         this.compiler = new PolicyCompiler(index);
         for (NetworkPolicy p : cluster.policies()) {

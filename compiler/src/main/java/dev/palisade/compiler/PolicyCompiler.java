@@ -9,6 +9,7 @@ import dev.palisade.model.Peer;
 import dev.palisade.model.Pod;
 import dev.palisade.model.PortSpec;
 import dev.palisade.model.Rule;
+import dev.palisade.ruleset.ClusterVerdicts;
 import dev.palisade.ruleset.DirectionRules;
 import dev.palisade.ruleset.Grant;
 import dev.palisade.ruleset.NodeRuleSet;
@@ -105,8 +106,15 @@ public final class PolicyCompiler {
                 }
             }
         }
-        return new NodeRuleSet(node, localIps, new DirectionRules(isolatedIn, ingress), new DirectionRules(isolatedOut, egress),
-                holders);
+        NodeRuleSet rules = new NodeRuleSet(node, localIps, new DirectionRules(isolatedIn, ingress),
+                new DirectionRules(isolatedOut, egress), holders);
+        if (index.clusterPolicies().isEmpty()) {
+            return rules;
+        }
+        // fresh per node: the fold memoises peer selections, which must not outlive this snapshot
+        ClusterVerdicts verdicts = new ClusterPolicyFold(index).fold(rules);
+        return new NodeRuleSet(node, localIps, rules.ingress().withVerdicts(verdicts.ingress()),
+                rules.egress().withVerdicts(verdicts.egress()), holders);
     }
 
     /** Ingress: named ports resolve per selected (destination) pod, so pods group by their resolved ports. */

@@ -252,6 +252,53 @@ public final class ClusterArbitraries {
                 .as(Rule::new);
     }
 
+    /** Scenarios whose clusters also hold 1-4 ClusterNetworkPolicies, with few priorities so that ties happen. */
+    public static Arbitrary<Scenario> clusterPolicyScenarios(int maxFlows) {
+        return Combinators.combine(scenarios(maxFlows), clusterPolicies().list().ofMinSize(1).ofMaxSize(4))
+                .as((s, cnps) -> {
+                    List<dev.palisade.model.ClusterNetworkPolicy> named = new java.util.ArrayList<>();
+                    for (int i = 0; i < cnps.size(); i++) {
+                        var p = cnps.get(i);
+                        named.add(new dev.palisade.model.ClusterNetworkPolicy("cnp-" + i, p.tier(), p.priority(),
+                                p.subject(), p.ingress(), p.egress()));
+                    }
+                    return new Scenario(s.cluster().withClusterPolicies(named), s.flows());
+                });
+    }
+
+    static Arbitrary<dev.palisade.model.ClusterNetworkPolicy> clusterPolicies() {
+        Arbitrary<dev.palisade.model.ClusterNetworkPolicy.Subject> subject = Arbitraries.frequencyOf(
+                Tuple.of(2, Arbitraries.just(dev.palisade.model.ClusterNetworkPolicy.Subject.EVERY_POD)),
+                Tuple.of(2, namespaceSelectors().map(ns -> new dev.palisade.model.ClusterNetworkPolicy.Subject(ns, LabelSelector.EVERYTHING))),
+                Tuple.of(3, Combinators.combine(namespaceSelectors(), podSelectors())
+                        .as(dev.palisade.model.ClusterNetworkPolicy.Subject::new)));
+        return Combinators.combine(Arbitraries.of(dev.palisade.model.ClusterNetworkPolicy.Tier.class),
+                        Arbitraries.of(1, 1, 2), subject,
+                        clusterRules(false).list().ofMaxSize(3), clusterRules(true).list().ofMaxSize(3))
+                .as((tier, priority, subj, ingress, egress) -> new dev.palisade.model.ClusterNetworkPolicy(
+                        "cnp", tier, priority, subj, ingress, egress));
+    }
+
+    static Arbitrary<dev.palisade.model.ClusterRule> clusterRules(boolean egress) {
+        Arbitrary<dev.palisade.model.ClusterPeer> pods = Arbitraries.frequencyOf(
+                Tuple.of(1, Arbitraries.just(new dev.palisade.model.ClusterPeer.Pods(LabelSelector.EVERYTHING, LabelSelector.EVERYTHING))),
+                Tuple.of(1, namespaceSelectors().map(ns -> new dev.palisade.model.ClusterPeer.Pods(ns, LabelSelector.EVERYTHING))),
+                Tuple.of(2, Combinators.combine(namespaceSelectors(), podSelectors()).as(dev.palisade.model.ClusterPeer.Pods::new)));
+        Arbitrary<dev.palisade.model.ClusterPeer> networks = ipBlocks().map(b -> (Peer.IpBlock) b)
+                .list().ofMinSize(1).ofMaxSize(2)
+                .map(bs -> new dev.palisade.model.ClusterPeer.Networks(bs.stream().map(Peer.IpBlock::cidr).toList()));
+        Arbitrary<dev.palisade.model.ClusterPeer> peer = egress
+                ? Arbitraries.frequencyOf(Tuple.of(3, pods), Tuple.of(2, networks)) : pods;
+        Arbitrary<PortSpec> port = Combinators.combine(Arbitraries.of(Protocol.TCP, Protocol.TCP, Protocol.UDP, Protocol.SCTP),
+                        Arbitraries.of(FLOW_PORTS), Arbitraries.of(0, 0, 1, 2, 100))
+                .as((proto, p, width) -> new PortSpec.Numbered(proto, p, Math.min(65535, p + width)));
+        Arbitrary<List<PortSpec>> ports = Arbitraries.frequencyOf(
+                Tuple.of(2, Arbitraries.just(List.of())), Tuple.of(3, port.list().ofMinSize(1).ofMaxSize(2)));
+        return Combinators.combine(Arbitraries.of(dev.palisade.model.ClusterRule.Action.class),
+                        peer.list().ofMinSize(1).ofMaxSize(2), ports)
+                .as((action, peers, ps) -> new dev.palisade.model.ClusterRule("", action, peers, ps));
+    }
+
     static Arbitrary<Peer> peers() {
         Arbitrary<Peer> own = podSelectors().map(s -> new Peer.Pods(s, Optional.empty()));
         Arbitrary<Peer> other = Combinators.combine(podSelectors(), namespaceSelectors())

@@ -15,7 +15,31 @@ public final class RuleSetVerdicts {
     private RuleSetVerdicts() {
     }
 
+    /**
+     * With ClusterNetworkPolicy verdicts: a verdict covering the packet decides (the compiler guarantees no
+     * packet is covered by both an ACCEPT and a DENY, and this checks it); otherwise NetworkPolicy does.
+     */
+    public static boolean allows(DirectionRules rules, java.util.List<dev.palisade.ruleset.ClusterVerdict> verdicts,
+                                 IpAddress local, IpAddress peer, Protocol protocol, int port) {
+        java.util.Set<dev.palisade.ruleset.ClusterVerdict.Decision> decisions = new java.util.TreeSet<>();
+        for (dev.palisade.ruleset.ClusterVerdict v : verdicts) {
+            if (v.covers(local, peer, protocol, port)) {
+                decisions.add(v.decision());
+            }
+        }
+        if (decisions.size() > 1) {
+            throw new AssertionError("overlapping verdicts for " + local + " " + peer + " " + protocol + "/" + port);
+        }
+        if (!decisions.isEmpty()) {
+            return decisions.contains(dev.palisade.ruleset.ClusterVerdict.Decision.ACCEPT);
+        }
+        return allows(rules, local, peer, protocol, port);
+    }
+
     public static boolean allows(DirectionRules rules, IpAddress local, IpAddress peer, Protocol protocol, int port) {
+        if (!rules.verdicts().isEmpty()) {
+            return allows(rules.withVerdicts(java.util.List.of()), rules.verdicts(), local, peer, protocol, port);
+        }
         if (!rules.isolated().contains(local)) {
             return true;
         }

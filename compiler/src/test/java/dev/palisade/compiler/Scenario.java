@@ -50,6 +50,22 @@ public record Scenario(Cluster cluster, List<Flow> flows) {
             rules(sb, "ingress", p.ingress());
             rules(sb, "egress", p.egress());
         }
+        for (var p : c.clusterPolicies()) {
+            sb.append("clusterpolicy ").append(p.name()).append(' ').append(p.tier()).append(' ').append(p.priority())
+                    .append(" subject ns {").append(selector(p.subject().namespaces())).append("} pods {")
+                    .append(selector(p.subject().pods())).append("}\n");
+            for (String d : List.of("ingress", "egress")) {
+                var rules = d.equals("ingress") ? p.ingress() : p.egress();
+                for (int i = 0; i < rules.size(); i++) {
+                    var r = rules.get(i);
+                    sb.append("  ").append(d).append('[').append(i).append("] ").append(r.action()).append(" peers ")
+                            .append(r.peers().stream().map(x -> x instanceof dev.palisade.model.ClusterPeer.Pods ps
+                                    ? "pods {" + selector(ps.pods()) + "} in {" + selector(ps.namespaces()) + "}"
+                                    : x.toString()).toList())
+                            .append(" ports ").append(r.ports().stream().map(Scenario::port).toList()).append('\n');
+                }
+            }
+        }
         return sb.toString();
     }
 

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.palisade.model.Cluster;
 import dev.palisade.model.Namespace;
+import dev.palisade.model.ClusterNetworkPolicy;
 import dev.palisade.model.NetworkPolicy;
 import dev.palisade.model.Node;
 import dev.palisade.model.Pod;
@@ -219,6 +220,7 @@ public final class ManifestReader {
         private final List<Node> nodes = new ArrayList<>();
         private final List<Pod> pods = new ArrayList<>();
         private final List<NetworkPolicy> policies = new ArrayList<>();
+        private final List<ClusterNetworkPolicy> clusterPolicies = new ArrayList<>();
 
         void add(String source, int document, JsonNode tree) {
             if (tree == null || tree.isNull() || tree.isMissingNode() || (tree.isTextual() && tree.asText().isEmpty())) {
@@ -280,8 +282,13 @@ public final class ManifestReader {
             } else if (apiVersion.equals("networking.k8s.io/v1") && kind.equals("NetworkPolicy")) {
                 project(source, document, tree, prefix, io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class,
                         Projection::networkPolicy, policies, p -> new ObjectRef("NetworkPolicy", p.namespace(), p.name()));
+            } else if (apiVersion.equals(ClusterPolicyProjection.API_VERSION) && kind.equals(ClusterPolicyProjection.KIND)) {
+                project(source, document, tree, prefix, io.fabric8.kubernetes.api.model.GenericKubernetesResource.class,
+                        ClusterPolicyProjection::clusterNetworkPolicy, clusterPolicies,
+                        p -> ObjectRef.clusterScoped(ClusterPolicyProjection.KIND, p.name()));
             } else {
-                String what = kind + (kind.equals("NetworkPolicy") ? " (" + apiVersion + ")" : "");
+                String what = kind + (kind.equals("NetworkPolicy") || kind.equals(ClusterPolicyProjection.KIND)
+                        ? " (" + apiVersion + ")" : "");
                 String name = rawName(tree, null);
                 diagnostics.add(Diagnostic.note(null, prefix.isEmpty() ? null : prefix, "skipped " + what
                         + (name == null ? "" : " " + name) + ": not a kind palisade compiles").at(source, document));
@@ -321,7 +328,7 @@ public final class ManifestReader {
         }
 
         ManifestSet build() {
-            return new ManifestSet(new Cluster(namespaces, nodes, pods, policies), diagnostics, new TreeMap<>(origins));
+            return new ManifestSet(new Cluster(namespaces, nodes, pods, policies, clusterPolicies), diagnostics, new TreeMap<>(origins));
         }
     }
 

@@ -273,7 +273,7 @@ public final class Projection {
         return ref(kind, metadata, namespaced, new Problems());
     }
 
-    private static Optional<ObjectRef> ref(String kind, ObjectMeta metadata, boolean namespaced, Problems problems) {
+    static Optional<ObjectRef> ref(String kind, ObjectMeta metadata, boolean namespaced, Problems problems) {
         if (metadata == null || metadata.getName() == null || metadata.getName().isEmpty()) {
             problems.object = kind;
             problems.error("metadata.name", "name is required");
@@ -460,7 +460,7 @@ public final class Projection {
     // ------------------------------------------------------------------------------- selectors
 
     /** A label selector, as ValidateLabelSelector checks it; empty (with errors) when invalid. */
-    private static Optional<LabelSelector> selector(io.fabric8.kubernetes.api.model.LabelSelector s, String path,
+    static Optional<LabelSelector> selector(io.fabric8.kubernetes.api.model.LabelSelector s, String path,
                                                     Problems problems) {
         int before = problems.errorCount();
         Optional<Map<String, String>> matchLabels = labels(s.getMatchLabels(), path + ".matchLabels", problems);
@@ -516,7 +516,7 @@ public final class Projection {
     }
 
     /** Labels (or matchLabels), every key and value checked; empty (with errors) when any is invalid. */
-    private static Optional<Map<String, String>> labels(Map<String, String> labels, String path, Problems problems) {
+    static Optional<Map<String, String>> labels(Map<String, String> labels, String path, Problems problems) {
         int before = problems.errorCount();
         Map<String, String> sorted = new TreeMap<>(labels == null ? Map.of() : labels);
         for (Map.Entry<String, String> e : sorted.entrySet()) {
@@ -581,7 +581,7 @@ public final class Projection {
     }
 
     /** A CIDR as the API writes it: an address, a slash and a prefix length (host bits may be set). */
-    private static Optional<Cidr> cidr(String text, String field, Problems problems) {
+    static Optional<Cidr> cidr(String text, String field, Problems problems) {
         if (text == null || text.indexOf('/') < 0) {
             problems.error(field, "invalid CIDR " + quote(text) + ": must be an address and a prefix length, like 10.0.0.0/8");
             return Optional.empty();
@@ -643,7 +643,7 @@ public final class Projection {
         }
     }
 
-    private static String quote(String s) {
+    static String quote(String s) {
         return s == null ? "null" : "\"" + s + "\"";
     }
 
@@ -652,9 +652,9 @@ public final class Projection {
     }
 
     /** Diagnostics of one object, collected while it is projected. */
-    private static final class Problems {
-        private final List<Diagnostic> list = new ArrayList<>();
-        private String object;
+    static final class Problems {
+        final List<Diagnostic> list = new ArrayList<>();
+        String object;
         private int errors;
 
         void error(String field, String message) {

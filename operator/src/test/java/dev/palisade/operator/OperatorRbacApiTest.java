@@ -23,6 +23,8 @@ class OperatorRbacApiTest {
             "watch,     '',                namespaces,                      '', '',              true",
             "watch,     '',                nodes,                           '', '',              true",
             "watch,     networking.k8s.io, networkpolicies,                 '', '',              true",
+            "watch,     policy.networking.k8s.io, clusternetworkpolicies,   '', '',              true",
+            "update,    policy.networking.k8s.io, clusternetworkpolicies,   status, '',          true",
             "patch,     palisade.dev,      palisadenoderulesets,            '', '',              true",
             "delete,    palisade.dev,      palisadeaddresssets,             '', '',              true",
             "patch,     palisade.dev,      palisadepolicystatuses,          status, app,         true",
@@ -31,6 +33,8 @@ class OperatorRbacApiTest {
             // what it must not do
             "update,    networking.k8s.io, networkpolicies,                 '', app,             false",
             "delete,    networking.k8s.io, networkpolicies,                 '', app,             false",
+            "update,    policy.networking.k8s.io, clusternetworkpolicies,   '', '',              false",
+            "delete,    policy.networking.k8s.io, clusternetworkpolicies,   '', '',              false",
             "get,       '',                secrets,                         '', palisade-system, false",
             "list,      '',                secrets,                         '', '',              false",
             "patch,     '',                pods,                            '', app,             false",

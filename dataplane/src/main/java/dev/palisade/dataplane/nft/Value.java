@@ -10,11 +10,28 @@ public sealed interface Value extends Comparable<Value> {
     record Address(IpRange range) implements Value {
     }
 
-    record Proto(int number) implements Value {
+    /** A protocol number, or an inclusive range of them (every protocol but TCP, UDP and SCTP, in pieces). */
+    record Proto(int first, int last) implements Value {
         public Proto {
-            if (number < 0 || number > 255) {
-                throw new IllegalArgumentException("protocol number " + number + " out of range");
+            if (first < 0 || last > 255 || first > last) {
+                throw new IllegalArgumentException("protocol number " + first + (first == last ? "" : "-" + last) + " out of range");
             }
+        }
+
+        public Proto(int number) {
+            this(number, number);
+        }
+
+        /** The protocol number of a single protocol. */
+        public int number() {
+            if (first != last) {
+                throw new IllegalStateException("protocol range " + first + "-" + last + " has no single number");
+            }
+            return first;
+        }
+
+        public boolean contains(int number) {
+            return first <= number && number <= last;
         }
     }
 
@@ -31,6 +48,9 @@ public sealed interface Value extends Comparable<Value> {
         if (this instanceof Address a) {
             return !a.range().isSingle();
         }
+        if (this instanceof Proto p) {
+            return p.first() != p.last();
+        }
         return this instanceof Port p && p.first() != p.last();
     }
 
@@ -39,7 +59,8 @@ public sealed interface Value extends Comparable<Value> {
             return x.range().compareTo(y.range());
         }
         if (a instanceof Proto x && b instanceof Proto y) {
-            return Integer.compare(x.number(), y.number());
+            int c = Integer.compare(x.first(), y.first());
+            return c != 0 ? c : Integer.compare(x.last(), y.last());
         }
         if (a instanceof Port x && b instanceof Port y) {
             int c = Integer.compare(x.first(), y.first());

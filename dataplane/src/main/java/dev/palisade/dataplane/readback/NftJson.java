@@ -240,6 +240,15 @@ public final class NftJson {
     }
 
     private static Optional<Value> protocol(JsonNode n) {
+        JsonNode r = n.path("range");
+        if (r.isArray() && r.size() == 2) {
+            Optional<Value> first = protocol(r.get(0));
+            Optional<Value> last = protocol(r.get(1));
+            if (first.isPresent() && last.isPresent()) {
+                return Optional.of(new Value.Proto(((Value.Proto) first.get()).first(), ((Value.Proto) last.get()).last()));
+            }
+            return Optional.empty();
+        }
         if (n.isInt()) {
             return Optional.of(new Value.Proto(n.asInt()));
         }

@@ -131,6 +131,9 @@ public final class NftRenderer {
         if (v instanceof Value.Address a) {
             return range(a.range());
         }
+        if (v instanceof Value.Proto p && p.first() != p.last()) {
+            return p.first() + "-" + p.last();
+        }
         if (v instanceof Value.Proto p) {
             return switch (p.number()) {
                 case 6 -> "tcp";

@@ -36,7 +36,7 @@ public final class Layout {
         }
     }
 
-    /** The five kinds of set per direction and family. */
+    /** The kinds of set per direction and family; the two CLUSTER_ ones only when a ClusterNetworkPolicy gave verdicts. */
     public enum Kind {
         /** local pod addresses isolated in the direction */
         ISO("iso"),
@@ -47,7 +47,11 @@ public final class Layout {
         /** local . peer address . protocol . port (hash) */
         PORT("port"),
         /** local . peer range . protocol . port range (interval) */
-        RANGE("range");
+        RANGE("range"),
+        /** ClusterNetworkPolicy ACCEPT verdicts: local . peer range . protocol range . port range (interval) */
+        CLUSTER_ACCEPT("cacc"),
+        /** ClusterNetworkPolicy DENY verdicts: local . peer range . protocol range . port range (interval) */
+        CLUSTER_DENY("cdeny");
 
         private final String word;
 

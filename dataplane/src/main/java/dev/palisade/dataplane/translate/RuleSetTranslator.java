@@ -16,6 +16,8 @@ import dev.palisade.dataplane.translate.Layout.Kind;
 import dev.palisade.model.IpAddress;
 import dev.palisade.model.IpAddress.Family;
 import dev.palisade.model.IpRange;
+import dev.palisade.ruleset.ClusterVerdict;
+import dev.palisade.ruleset.ClusterVerdict.Decision;
 import dev.palisade.ruleset.DirectionRules;
 import dev.palisade.ruleset.Grant;
 import dev.palisade.ruleset.NodeRuleSet;
@@ -51,14 +53,73 @@ public final class RuleSetTranslator {
         for (Family f : Family.values()) {
             sets.add(addressSet(Layout.podsSet(f), f, rules.localPods(), "local pod addresses"));
         }
+        // Without ClusterNetworkPolicy verdicts the table is exactly what it was before they existed.
+        boolean cluster = !rules.ingress().verdicts().isEmpty() || !rules.egress().verdicts().isEmpty();
         for (Direction d : Direction.values()) {
             DirectionRules dr = d == Direction.INGRESS ? rules.ingress() : rules.egress();
             for (Family f : Family.values()) {
                 sets.addAll(directionSets(d, f, dr));
+                if (cluster) {
+                    sets.add(verdictSet(d, f, dr.verdicts(), Decision.ACCEPT));
+                    sets.add(verdictSet(d, f, dr.verdicts(), Decision.DENY));
+                }
             }
         }
         String comment = Limits.label("palisade: policy for node ", rules.node()); // node names may be 253 characters
-        return new Table(Layout.FAMILY, Layout.TABLE, comment, sets, chains());
+        return new Table(Layout.FAMILY, Layout.TABLE, comment, sets, chains(cluster));
+    }
+
+    /** Every IP protocol number but TCP (6), UDP (17) and SCTP (132): what "other protocols" covers. */
+    private static final List<Value.Proto> OTHER_PROTOCOLS = List.of(new Value.Proto(0, 5), new Value.Proto(7, 16),
+            new Value.Proto(18, 131), new Value.Proto(133, 255));
+
+    /**
+     * The verdicts of one decision as interval elements local . peer range . protocol (range) . port range.
+     * The compiler never lets an ACCEPT and a DENY cover the same point, so the two sets can be looked up in
+     * either order; inside one set, boxes are still cut disjoint as pipapo requires.
+     */
+    private static NamedSet verdictSet(Direction d, Family f, List<ClusterVerdict> verdicts, Decision decision) {
+        Map<IpAddress, Map<Value.Proto, List<Box>>> boxes = new TreeMap<>();
+        for (ClusterVerdict v : verdicts) {
+            if (v.decision() != decision) {
+                continue;
+            }
+            List<IpRange> peers = new ArrayList<>();
+            v.peers().addresses().stream().filter(a -> a.family() == f).forEach(a -> peers.add(IpRange.of(a)));
+            if (v.peers().any()) {
+                peers.add(f == Family.V4 ? ALL_V4 : ALL_V6);
+            }
+            v.peers().ranges().stream().filter(r -> r.family() == f).forEach(peers::add);
+            for (IpAddress local : v.pods()) {
+                if (local.family() != f) {
+                    continue;
+                }
+                Map<Value.Proto, List<Box>> byProto = boxes.computeIfAbsent(local, k -> new TreeMap<>());
+                for (IpRange peer : peers) {
+                    for (PortRange pr : v.ports()) {
+                        byProto.computeIfAbsent(new Value.Proto(pr.protocol().number()), k -> new ArrayList<>())
+                                .add(new Box(peer, pr.first(), pr.last()));
+                    }
+                    if (v.otherProtocols()) {
+                        for (Value.Proto other : OTHER_PROTOCOLS) {
+                            byProto.computeIfAbsent(other, k -> new ArrayList<>()).add(new Box(peer, 0, 65535));
+                        }
+                    }
+                }
+            }
+        }
+        SortedSet<Element> elements = new TreeSet<>();
+        boxes.forEach((local, byProto) -> byProto.forEach((proto, list) -> {
+            for (Box b : disjoint(list)) {
+                elements.add(Element.of(address(local), new Value.Address(b.peers), proto, new Value.Port(b.first, b.last)));
+            }
+        }));
+        String dir = d == Direction.INGRESS ? "ingress" : "egress";
+        KeyType addr = addrType(f);
+        return new NamedSet(Layout.set(d, decision == Decision.ACCEPT ? Kind.CLUSTER_ACCEPT : Kind.CLUSTER_DENY, f),
+                List.of(addr, addr, KeyType.INET_PROTO, KeyType.INET_SERVICE), true, elements,
+                dir + ": ClusterNetworkPolicy " + (decision == Decision.ACCEPT ? "accepts" : "denies")
+                        + " pod . peer range . protocols . ports");
     }
 
     private static NamedSet addressSet(String name, Family f, Set<IpAddress> addresses, String comment) {
@@ -203,13 +264,18 @@ public final class RuleSetTranslator {
      * egress chains reach it by {@code goto ingress} on a hit, so a same-node flow still needs both
      * verdicts. The per-packet path is the same lookups as with jump and return.
      */
-    private static List<Chain> chains() {
+    private static List<Chain> chains(boolean cluster) {
         List<Chain> out = new ArrayList<>();
         List<Rule> forward = new ArrayList<>();
         forward.add(new Rule(List.of(new Match.CtState(Set.of("established", "related"))), false, Verdict.ACCEPT,
                 null));
         for (Family f : Family.values()) {
             forward.addAll(midStream(f));
+        }
+        if (cluster) {
+            for (Family f : Family.values()) {
+                forward.addAll(clusterVerdicts(Direction.EGRESS, f, Verdict.goTo(Layout.INGRESS)));
+            }
         }
         for (Family f : Family.values()) {
             forward.add(dispatch(Direction.EGRESS, f));
@@ -220,6 +286,11 @@ public final class RuleSetTranslator {
             out.add(directionChain(Direction.EGRESS, f, Verdict.goTo(Layout.INGRESS)));
         }
         List<Rule> ingress = new ArrayList<>();
+        if (cluster) {
+            for (Family f : Family.values()) {
+                ingress.addAll(clusterVerdicts(Direction.INGRESS, f, Verdict.ACCEPT));
+            }
+        }
         for (Family f : Family.values()) {
             ingress.add(dispatch(Direction.INGRESS, f));
         }
@@ -259,6 +330,21 @@ public final class RuleSetTranslator {
                 new Rule(List.of(notSyn, unpoliced1, unpoliced2, new Match.Lookup(List.of(daddr),
                         Layout.set(Direction.EGRESS, Kind.ISO, f), false)), true, Verdict.DROP,
                         "tcp mid-stream unknown to conntrack, to an egress-isolated pod"));
+    }
+
+    /**
+     * The ClusterNetworkPolicy verdicts of one direction, before its isolation dispatch: a DENY drops (counted),
+     * an ACCEPT decides the direction ({@code goto ingress} for egress, {@code accept} for ingress). Two interval
+     * lookups whatever the number of policies, priorities and rules: the tiers are already folded.
+     */
+    private static List<Rule> clusterVerdicts(Direction d, Family f, Verdict onAccept) {
+        List<Field> full = List.of(localField(d, f), peerField(d, f), Field.L4PROTO, Field.TH_DPORT);
+        String dir = d == Direction.INGRESS ? "ingress" : "egress";
+        return List.of(
+                new Rule(List.of(new Match.Lookup(full, Layout.set(d, Kind.CLUSTER_DENY, f), false)), true, Verdict.DROP,
+                        dir + " denied by a ClusterNetworkPolicy"),
+                new Rule(List.of(new Match.Lookup(full, Layout.set(d, Kind.CLUSTER_ACCEPT, f), false)), false, onAccept,
+                        null));
     }
 
     /** {@code ip saddr @eg_iso4 goto egress4} and the like: an isolated pod's packet goes to its direction's checks. */

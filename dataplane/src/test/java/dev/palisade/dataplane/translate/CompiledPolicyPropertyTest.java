@@ -4,6 +4,7 @@ import dev.palisade.compiler.ClusterArbitraries;
 import dev.palisade.compiler.ClusterIndex;
 import dev.palisade.compiler.Flow;
 import dev.palisade.compiler.PolicyCompiler;
+import dev.palisade.compiler.ClusterReferenceEvaluator;
 import dev.palisade.compiler.ReferenceEvaluator;
 import dev.palisade.compiler.ReferenceEvaluator.Endpoint;
 import dev.palisade.compiler.ReferenceEvaluator.PodEndpoint;
@@ -53,9 +54,39 @@ class CompiledPolicyPropertyTest {
 
     @Property(tries = 1000)
     void packetFateIsTheReferenceVerdict(@ForAll("scenarios") Scenario s) {
+        packetFates(s, false);
+    }
+
+    /**
+     * With ClusterNetworkPolicies (Admin and Baseline, tied priorities, Accept/Deny/Pass): the packet's fate in the
+     * translated tables is what the tier walk of {@link ClusterReferenceEvaluator} says.
+     */
+    @Property(tries = 1000)
+    void packetFateIsTheClusterReferenceVerdict(@ForAll("clusterPolicyScenarios") Scenario s) {
+        packetFates(s, true);
+    }
+
+    @Provide
+    Arbitrary<Scenario> clusterPolicyScenarios() {
+        return ClusterArbitraries.clusterPolicyScenarios(30);
+    }
+
+    @Provide
+    Arbitrary<Cluster> clusterPolicyClusters() {
+        return ClusterArbitraries.clusterPolicyScenarios(1).map(Scenario::cluster);
+    }
+
+    @Property(tries = 300)
+    void intervalSetsNeverOverlapWithClusterPolicies(@ForAll("clusterPolicyClusters") Cluster c) {
+        intervalSetsNeverOverlap(c);
+    }
+
+    private void packetFates(Scenario s, boolean clusterPolicies) {
         Map<String, Table> tables = tables(s.cluster());
         for (Flow f : s.flows()) {
-            boolean expected = ReferenceEvaluator.allowed(s.cluster(), f.src(), f.dst(), f.protocol(), f.port());
+            boolean expected = clusterPolicies
+                    ? ClusterReferenceEvaluator.allowed(s.cluster(), f.src(), f.dst(), f.protocol(), f.port())
+                    : ReferenceEvaluator.allowed(s.cluster(), f.src(), f.dst(), f.protocol(), f.port());
             List<Hop> hops = path(s.cluster(), f);
             List<Trace> traces = new ArrayList<>();
             boolean delivered = true;
@@ -239,7 +270,7 @@ class CompiledPolicyPropertyTest {
                     && b.range().first().compareTo(a.range().last()) <= 0;
         }
         if (x instanceof Value.Proto a && y instanceof Value.Proto b) {
-            return a.number() == b.number();
+            return a.first() <= b.last() && b.first() <= a.last();
         }
         if (x instanceof Value.Port a && y instanceof Value.Port b) {
             return a.first() <= b.last() && b.first() <= a.last();

@@ -253,7 +253,7 @@ public final class NftInterpreter {
             return a.range().contains((IpAddress) point);
         }
         if (v instanceof Value.Proto pr) {
-            return pr.number() == (Integer) point;
+            return pr.contains((Integer) point);
         }
         Value.Port port = (Value.Port) v;
         int x = (Integer) point;

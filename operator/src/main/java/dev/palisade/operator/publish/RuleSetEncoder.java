@@ -131,6 +131,12 @@ public final class RuleSetEncoder {
         }
 
         private DirectionWire direction(DirectionRules d, int inlineLimit, SortedSet<String> sets) {
+            if (!d.verdicts().isEmpty()) {
+                // The wire (and the PalisadeNodeRuleSet schema) has no field for them yet; dropping them would
+                // publish a rule set without its Deny verdicts. The operator does not read ClusterNetworkPolicies
+                // yet, so this is unreachable until the informer and the wire field come together.
+                throw new IllegalArgumentException("node rule set with ClusterNetworkPolicy verdicts: not carried on the wire yet");
+            }
             List<GrantWire> grants = new ArrayList<>(d.grants().size());
             for (Grant g : d.grants()) {
                 grants.add(new GrantWire(g.policy(), g.rule(), addresses(g.pods()), peers(g.peers(), inlineLimit, sets),

@@ -55,6 +55,19 @@ class RuleSetEncoderTest {
         return RuleSetDecoder.decode(node, d.nodes().get(node).ruleSet(), n -> Optional.ofNullable(d.addressSets().get(n)));
     }
 
+    /** The wire has no field for ClusterNetworkPolicy verdicts yet: refusing beats publishing a rule set without its Deny verdicts. */
+    @Test
+    void aRuleSetWithClusterNetworkPolicyVerdictsIsRefusedNotPublishedWithout() {
+        NodeRuleSet plain = node("node-1", 10);
+        var deny = new dev.palisade.ruleset.ClusterVerdict(dev.palisade.ruleset.ClusterVerdict.Decision.DENY, "cnp#ingress[0]",
+                plain.localPods(), PeerSet.ANY, List.of(), true);
+        NodeRuleSet withVerdicts = new NodeRuleSet("node-1", plain.localPods(),
+                plain.ingress().withVerdicts(List.of(deny)), plain.egress());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new RuleSetEncoder(RuleSetEncoder.Limits.DEFAULT).encode(List.of(withVerdicts)));
+        assertTrue(e.getMessage().contains("not carried on the wire yet"), e.getMessage());
+    }
+
     @Test
     void smallPeerSetsStayInlineAndRoundTrip() {
         NodeRuleSet rs = node("node-1", 10);
