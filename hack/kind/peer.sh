@@ -18,16 +18,45 @@ PEER_VERSION="${PALISADE_PEER_VERSION:-v0.8.0}"
 PEER_IMAGE="palisade.local/kube-network-policies:$PEER_VERSION"
 PEER_PACKAGES="nftables"
 PEER_DIR="$KIND_CACHE/peer/$PEER_VERSION"   # the cache, keyed by version
+PEER_NFT_MODULE=github.com/google/nftables
+
+# This machine's kernel has nfnetlink_queue and nft_compat with the xtables NFQUEUE target, but not
+# the nftables `queue` expression (CONFIG_NFT_QUEUE is not set, and there are no modules to load): the
+# peer as released fails every table sync with "netlink receive: no such file or directory" and
+# enforces nothing. kind_peer_queue_compat detects that; the build then swaps in a copy of the
+# peer's github.com/google/nftables whose expr.Queue is encoded as the xtables NFQUEUE target,
+# revision 3 (same queue number, same bypass flag, same kernel queue), which nft_compat accepts. The
+# peer's own code is unchanged; hack/kind/peer/queue_xt.go is the whole change.
+kind_peer_queue_compat() {
+  [[ ${PALISADE_PEER_QUEUE:-auto} != native ]] || return 1
+  [[ ${PALISADE_PEER_QUEUE:-auto} == xt ]] && return 0
+  local config; config=$(zcat /proc/config.gz 2>/dev/null || cat "/boot/config-$(uname -r)" 2>/dev/null || true)
+  grep -q '^# CONFIG_NFT_QUEUE is not set' <<<"$config"
+}
 
 # kind_peer_binary: builds /bin/netpol of $PEER_MODULE@$PEER_VERSION once per version; prints its path
 kind_peer_binary() {
-  local out="$PEER_DIR/netpol"
+  local out="$PEER_DIR/netpol" variant=native
+  if kind_peer_queue_compat; then
+    variant="xt-$(sha256sum "$KIND_REPO/hack/kind/peer/queue_xt.go" | cut -c1-12)"
+    out="$PEER_DIR/netpol-$variant"
+  fi
   if [[ ! -x $out ]]; then
     local src; src=$(kind_module_dir "$PEER_MODULE@$PEER_VERSION")
     [[ -f "$src/cmd/main.go" ]] || kind_die "$PEER_MODULE@$PEER_VERSION: no cmd/main.go"
     kind_log "building $PEER_MODULE@$PEER_VERSION (./cmd, CGO_ENABLED=0, as its Dockerfile does)"
     mkdir -p "$PEER_DIR"
     rm -rf "$PEER_DIR/src" && cp -r "$src" "$PEER_DIR/src" && chmod -R u+w "$PEER_DIR/src"
+    if [[ $variant != native ]]; then
+      local nv; nv=$(cd "$PEER_DIR/src" && go list -m -f '{{.Version}}' "$PEER_NFT_MODULE")
+      local nsrc; nsrc=$(kind_module_dir "$PEER_NFT_MODULE@$nv")
+      kind_log "this kernel has no nft_queue: $PEER_NFT_MODULE@$nv with expr.Queue as the xtables NFQUEUE target"
+      rm -rf "$PEER_DIR/nftables" && cp -r "$nsrc" "$PEER_DIR/nftables" && chmod -R u+w "$PEER_DIR/nftables"
+      sed -i 's/^func (e \*Queue) marshal(fam byte)/func (e *Queue) marshalNative(fam byte)/' "$PEER_DIR/nftables/expr/queue.go"
+      grep -q marshalNative "$PEER_DIR/nftables/expr/queue.go" || kind_die "expr.Queue.marshal not found in $PEER_NFT_MODULE@$nv"
+      cp "$KIND_REPO/hack/kind/peer/queue_xt.go" "$PEER_DIR/nftables/expr/queue_xt.go"
+      (cd "$PEER_DIR/src" && go mod edit -replace "$PEER_NFT_MODULE=$PEER_DIR/nftables")
+    fi
     (cd "$PEER_DIR/src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -o "$out.tmp" ./cmd) >&2 ||
       kind_die "go build of $PEER_MODULE@$PEER_VERSION failed"
     mv -f "$out.tmp" "$out"
