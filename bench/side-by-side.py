@@ -104,9 +104,9 @@ def table(a):
     arms = ["palisade", "peer"]
     print("%-34s %14s %14s %10s" % ("", "palisade", "kube-netpol", "P/peer"))
 
-    def line(name, pv, qv, unit):
-        r = pv / qv if qv else float("nan")
-        print("%-34s %11.1f %-2s %11.1f %-2s %10.2f" % (name, pv, unit, qv, unit, r))
+    def line(name, pv, qv, unit, digits=1):
+        r = "%10.2f" % (pv / qv) if qv and qv == qv and pv == pv else "%10s" % "-"
+        print("%-34s %11.*f %-2s %11.*f %-2s %s" % (name, digits, pv, unit, digits, qv, unit, r))
     for kind, label in (("enforce", "apply-to-enforced"), ("revoke", "delete-to-revoked")):
         for p in (50, 99):
             pv, qv = (pct(lat.get((arm, kind), []), p) for arm in arms)
@@ -114,15 +114,29 @@ def table(a):
     for kind in ("enforce", "revoke"):
         n = [len(lat.get((arm, kind), [])) for arm in arms]
         print("%-34s %14d %14d" % ("  samples (%s)" % kind, n[0], n[1]))
+    def mean(arm, what):
+        v = rest.get((arm, what))
+        return sum(v) / len(v) if v else float("nan")
     for what, label, unit in (("rss_mb", "agent RSS at rest", "MB"), ("cpu_pct", "agent CPU at rest", "% "),
                               ("op_rss_mb", "operator RSS at rest (leader)", "MB"),
-                              ("op_cpu_pct", "operator CPU at rest (leader)", "% ")):
-        vals = [rest.get((arm, what)) for arm in arms]
-        if not any(vals):
-            continue
-        pv = sum(vals[0]) / len(vals[0]) if vals[0] else float("nan")
-        qv = sum(vals[1]) / len(vals[1]) if vals[1] else float("nan")
-        line(label, pv, qv, unit)
+                              ("op_cpu_pct", "operator CPU at rest (leader)", "% "),
+                              ("conn_per_s", "new connections/s (%s policies)" % a.policies, "/s"),
+                              ("conn_fail", "  failed connections", "  ")):
+        if any(rest.get((arm, what)) for arm in arms):
+            line(label, mean("palisade", what), mean("peer", what), unit)
+    # the enforcing agent's CPU per connection: its CPU share over the run / connections per second
+    per = []
+    for arm in arms:
+        c, r = mean(arm, "conn_agent_cpu_pct"), mean(arm, "conn_per_s")
+        per.append(c / 100 / r * 1e6 if r == r and r else float("nan"))
+    if any(p == p for p in per):
+        line("  agent CPU per connection", per[0], per[1], "us")
+    per = []
+    for arm in arms:
+        c, r = mean(arm, "conn_client_cpu_s"), mean(arm, "conn_per_s")
+        per.append(c / (r * a.conn_seconds) * 1e6 if r == r and r else float("nan"))
+    if any(p == p for p in per):
+        line("  client CPU per connection", per[0], per[1], "us")
 
 
 def main():
@@ -143,6 +157,8 @@ def main():
     t = sub.add_parser("table")
     t.add_argument("results")
     t.add_argument("rest", nargs="?")
+    t.add_argument("--policies", default="?")
+    t.add_argument("--conn-seconds", type=float, default=10)
     a = ap.parse_args()
     measure(a) if a.cmd == "measure" else table(a)
 

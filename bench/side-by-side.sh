@@ -3,6 +3,7 @@
 # (issue 17): same cluster, same pods, same policy changes, the two enforcers taking turns.
 #
 #   sudo hack/kind-up.sh && sudo bench/side-by-side.sh [--changes 20] [--blocks 2] [--rest 20]
+#                                                      [--policies 1000] [--conn-seconds 10]
 #
 # Both arms get their pod network from Palisade's agent in CNI mode (the chart's values-kind.yaml), so
 # only enforcement differs:
@@ -24,6 +25,11 @@
 # clock starts when the API request is sent (bench/side-by-side.py). At rest: RSS and CPU of the
 # enforcing agent's process on the server's node (/proc in the node container via docker exec), the
 # deny-all standing, --rest seconds after the block; for Palisade also its leading operator.
+# New connections: then, with --policies NetworkPolicies added, every one selecting the server (each
+# allows a label no pod has, on a port of its own; one more allows the client on TCP 9000), the client
+# opens TCP connections to the server one after another for --conn-seconds (bench/connrate.c, built
+# static and copied into both pods), while the enforcing agent's CPU on the server's node is sampled:
+# connections per second and agent CPU per connection. --policies 0 skips it.
 # Results: $OUT/latency.tsv and $OUT/rest.tsv (default bench/out/side-by-side-<time>), then the table.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -34,7 +40,7 @@ source "$here/../hack/kind/images.sh"
 source "$here/../hack/kind/cluster.sh"
 source "$here/../hack/kind/peer.sh"
 
-CHANGES=20 BLOCKS=2 REST=20 NS=sbs PORT=8080
+CHANGES=20 BLOCKS=2 REST=20 NS=sbs PORT=8080 POLICIES=1000 CONN_SECONDS=10 CONN_PORT=9000
 OUT="$here/out/side-by-side-$(date -u +%Y%m%dT%H%M%SZ)"
 while (($#)); do
   case $1 in
@@ -42,7 +48,9 @@ while (($#)); do
     --blocks) BLOCKS=$2; shift 2 ;;
     --rest) REST=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    *) echo "usage: $0 [--changes N] [--blocks B] [--rest SECONDS] [--out DIR]" >&2; exit 2 ;;
+    --policies) POLICIES=$2; shift 2 ;;
+    --conn-seconds) CONN_SECONDS=$2; shift 2 ;;
+    *) echo "usage: $0 [--changes N] [--blocks B] [--rest SECONDS] [--policies N] [--conn-seconds S] [--out DIR]" >&2; exit 2 ;;
   esac
 done
 [[ $(id -u) == 0 ]] || kind_die "must run as root (the bed's network namespace)"
@@ -72,11 +80,11 @@ kc -n "$NS" wait --for=condition=Ready pod/server pod/client --timeout=3m >/dev/
 SERVER_IP=$(kc -n "$NS" get pod server -o jsonpath='{.status.podIP}')
 bench_log "server $SERVER_IP:$PORT on $SERVER_NODE, client on $CLIENT_NODE; $CHANGES changes per arm in $BLOCKS blocks"
 
-flow() { kc -n "$NS" exec client -- python3 /probe.py 0.5 "$SERVER_IP:$PORT" 2>/dev/null | cut -d' ' -f1; }
-flow_is() { # allow|deny: waits up to 120 s
+flow() { kc -n "$NS" exec client -- python3 /probe.py 0.5 "$SERVER_IP:${1:-$PORT}" 2>/dev/null | cut -d' ' -f1; }
+flow_is() { # allow|deny [PORT]: waits up to 120 s
   local want=$1 end=$((SECONDS + 120)) got
   while :; do
-    got=$(flow)
+    got=$(flow "${2:-}")
     [[ $want == allow && $got == ok ]] && return 0
     [[ $want == deny && $got != ok && $got != error ]] && return 0
     ((SECONDS < end)) || { bench_log "flow still '$got', wanted $want"; return 1; }
@@ -144,6 +152,46 @@ rest() {
   bench_log "$ARM at rest: $(grep "^$ARM" "$OUT/rest.tsv" | tail -4 | cut -f2,3 | tr '\t\n' '= ')"
 }
 
+# ---- new connections through the server's node with $POLICIES policies
+if ((POLICIES > 0)); then
+  gcc -O2 -static -Wall -o "$OUT/connrate" "$here/connrate.c" || kind_die "gcc connrate.c failed"
+  for p in server client; do
+    kc -n "$NS" exec -i "$p" -- sh -c 'cat >/tmp/connrate && chmod +x /tmp/connrate' <"$OUT/connrate"
+  done
+  kc -n "$NS" exec server -- sh -c "pgrep -f 'connrate serve' >/dev/null || (nohup /tmp/connrate serve $CONN_PORT >/dev/null 2>&1 &)"
+fi
+grants() { # the $POLICIES policies plus allow-conn, as one List
+  python3 - "$NS" "$POLICIES" "$CONN_PORT" <<'PY'
+import json, sys
+ns, n, port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def np(name, frm, p):
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": name, "namespace": ns, "labels": {"side-by-side": "grants"}},
+            "spec": {"podSelector": {"matchLabels": {"workload": "server"}}, "policyTypes": ["Ingress"],
+                     "ingress": [{"from": [{"podSelector": {"matchLabels": frm}}], "ports": [{"protocol": "TCP", "port": p}]}]}}
+items = [np("grant-%04d" % i, {"grant": "g%04d" % i}, 10000 + i) for i in range(n)]
+items.append(np("allow-conn", {"workload": "client"}, port))
+print(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+PY
+}
+connrate() {
+  local t=$SECONDS
+  grants | kc apply --server-side -f - >/dev/null || kind_die "apply of $POLICIES policies failed"
+  flow_is allow "$CONN_PORT" || kind_die "$ARM: allow-conn not enforced with $POLICIES policies"
+  bench_log "$ARM: $POLICIES policies applied and the client allowed on $CONN_PORT after $((SECONDS - t)) s"
+  sleep 10
+  local agent; if [[ $ARM == palisade ]]; then agent=(java " agent( |$)"); else agent=(netpol "/bin/netpol"); fi
+  REST=$CONN_SECONDS proc_sample "$SERVER_NODE" "${agent[@]}" >"$OUT/.conncpu" &
+  local r; r=$(kc -n "$NS" exec client -- /tmp/connrate connect "$SERVER_IP" "$CONN_PORT" "$CONN_SECONDS")
+  wait
+  local cpu; cpu=$(cut -d' ' -f2 "$OUT/.conncpu")
+  printf '%s\tconn_per_s\t%s\n%s\tconn_fail\t%s\n%s\tconn_client_cpu_s\t%s\n%s\tconn_agent_cpu_pct\t%s\n' \
+    "$ARM" "$(cut -d' ' -f1 <<<"$r")" "$ARM" "$(cut -d' ' -f3 <<<"$r")" "$ARM" "$(cut -d' ' -f4 <<<"$r")" "$ARM" "$cpu" >>"$OUT/rest.tsv"
+  bench_log "$ARM: connrate $r (connections/s, connections, failures, client CPU s); agent CPU ${cpu}% of a core"
+  kc -n "$NS" delete networkpolicy -l side-by-side=grants --wait=false >/dev/null
+  flow_is deny "$CONN_PORT" || kind_die "$ARM: the $POLICIES policies did not go away"
+}
+
 trap 'bench_log "interrupted: restoring the palisade arm"; kc -n "$NS" delete networkpolicy --all >/dev/null 2>&1; to_palisade >/dev/null 2>&1 || true' INT TERM
 
 for ((b = 1; b <= BLOCKS; b++)); do
@@ -156,6 +204,7 @@ for ((b = 1; b <= BLOCKS; b++)); do
       --ns "$NS" --client client --server-ip "$SERVER_IP" --port "$PORT" --kubectl "$KUBE_BIN/kubectl" >&2
     sleep 5
     rest
+    ((POLICIES == 0)) || connrate
     kc -n "$NS" delete networkpolicy --all >/dev/null
     flow_is allow || kind_die "$arm: the flow did not come back after deleting every policy"
   done
@@ -163,5 +212,5 @@ done
 to_palisade
 trap - INT TERM
 echo "# side-by-side $(date -u +%FT%TZ), $CHANGES changes per arm in $BLOCKS blocks; load $(cut -d' ' -f1-3 /proc/loadavg)"
-innet python3 "$here/side-by-side.py" table "$OUT/latency.tsv" "$OUT/rest.tsv" | tee "$OUT/table.txt"
+innet python3 "$here/side-by-side.py" table "$OUT/latency.tsv" "$OUT/rest.tsv" --policies "$POLICIES" --conn-seconds "$CONN_SECONDS" | tee "$OUT/table.txt"
 bench_log "raw figures in $OUT"
