@@ -158,7 +158,8 @@ if ((POLICIES > 0)); then
   for p in server client; do
     kc -n "$NS" exec -i "$p" -- sh -c 'cat >/tmp/connrate && chmod +x /tmp/connrate' <"$OUT/connrate"
   done
-  kc -n "$NS" exec server -- sh -c "pgrep -f 'connrate serve' >/dev/null || (nohup /tmp/connrate serve $CONN_PORT >/dev/null 2>&1 &)"
+  # (a second `connrate serve` finds the port taken and exits: the first one keeps serving)
+  kc -n "$NS" exec server -- sh -c "nohup /tmp/connrate serve $CONN_PORT >/dev/null 2>&1 &"
 fi
 grants() { # the $POLICIES policies plus allow-conn, as one List
   python3 - "$NS" "$POLICIES" "$CONN_PORT" <<'PY'
