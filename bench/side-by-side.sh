@@ -156,7 +156,7 @@ rest() {
 if ((POLICIES > 0)); then
   gcc -O2 -static -Wall -o "$OUT/connrate" "$here/connrate.c" || kind_die "gcc connrate.c failed"
   for p in server client; do
-    kc -n "$NS" exec -i "$p" -- sh -c 'cat >/tmp/connrate && chmod +x /tmp/connrate' <"$OUT/connrate"
+    kc -n "$NS" exec -i "$p" -- sh -c 'cat >/tmp/connrate.new && chmod +x /tmp/connrate.new && mv -f /tmp/connrate.new /tmp/connrate' <"$OUT/connrate"
   done
   # (a second `connrate serve` finds the port taken and exits: the first one keeps serving)
   kc -n "$NS" exec server -- sh -c "nohup /tmp/connrate serve $CONN_PORT >/dev/null 2>&1 &"
