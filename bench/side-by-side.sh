@@ -4,12 +4,13 @@
 #
 #   sudo hack/kind-up.sh && sudo bench/side-by-side.sh [--changes 20] [--blocks 2] [--rest 20]
 #                                                      [--policies 1000] [--conn-seconds 10]
+#                                                      [--peer-verbosity 2]
 #
 # Both arms get their pod network from Palisade's agent in CNI mode (the chart's values-kind.yaml), so
 # only enforcement differs:
 #   palisade  the chart as installed: operator compiles, agent enforces; kube-network-policies absent.
 #   peer      kube-network-policies v0.8.0 (hack/kind/peer.sh: built from its Go module, upstream
-#             install.yaml with our image) enforces. Palisade's operator is scaled to 0 after the
+#             install.yaml with our image; its log level --v=2 unless --peer-verbosity) enforces. Palisade's operator is scaled to 0 after the
 #             benchmark namespace holds no policy and the agents have applied that: the agents keep
 #             their last rule sets (pod network, masquerading, routes; no isolation of the benchmark's
 #             pods) and see no policy written afterwards. Palisade has no switch that keeps CNI mode
@@ -50,7 +51,8 @@ while (($#)); do
     --out) OUT=$2; shift 2 ;;
     --policies) POLICIES=$2; shift 2 ;;
     --conn-seconds) CONN_SECONDS=$2; shift 2 ;;
-    *) echo "usage: $0 [--changes N] [--blocks B] [--rest SECONDS] [--policies N] [--conn-seconds S] [--out DIR]" >&2; exit 2 ;;
+    --peer-verbosity) export PEER_VERBOSITY=$2; shift 2 ;;
+    *) echo "usage: $0 [--changes N] [--blocks B] [--rest SECONDS] [--policies N] [--conn-seconds S] [--peer-verbosity V] [--out DIR]" >&2; exit 2 ;;
   esac
 done
 [[ $(id -u) == 0 ]] || kind_die "must run as root (the bed's network namespace)"
@@ -212,6 +214,6 @@ for ((b = 1; b <= BLOCKS; b++)); do
 done
 to_palisade
 trap - INT TERM
-echo "# side-by-side $(date -u +%FT%TZ), $CHANGES changes per arm in $BLOCKS blocks; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# side-by-side $(date -u +%FT%TZ), $CHANGES changes per arm in $BLOCKS blocks, peer --v=${PEER_VERBOSITY:-2}; load $(cut -d' ' -f1-3 /proc/loadavg)"
 innet python3 "$here/side-by-side.py" table "$OUT/latency.tsv" "$OUT/rest.tsv" --policies "$POLICIES" --conn-seconds "$CONN_SECONDS" | tee "$OUT/table.txt"
 bench_log "raw figures in $OUT"

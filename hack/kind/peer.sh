@@ -61,7 +61,7 @@ kind_peer_binary() {
       kind_die "go build of $PEER_MODULE@$PEER_VERSION failed"
     mv -f "$out.tmp" "$out"
     # the upstream manifest, kept beside the binary it goes with
-    cp "$src/install.yaml" "$PEER_DIR/install.yaml"
+    cp "$src/install.yaml" "$PEER_DIR/install.yaml" && chmod u+w "$PEER_DIR/install.yaml"
   fi
   echo "$out"
 }
@@ -86,11 +86,12 @@ kind_peer_image() {
 
 # kind_peer_manifest: upstream install.yaml with the image swapped for ours, never pulled. Everything
 # else (RBAC, ServiceAccount, DaemonSet in kube-system, privileged, hostNetwork, --nfqueue-id=98,
-# NRI and netns mounts) is upstream's.
+# NRI and netns mounts) is upstream's, and so is its log level (--v=2, which logs every queued packet
+# and every policy it evaluates for it) unless PEER_VERBOSITY says otherwise.
 kind_peer_manifest() {
   kind_peer_binary >/dev/null
   sed -e "s#^\( *\)image: registry.k8s.io/networking/kube-network-policies:.*#\1image: $PEER_IMAGE\n\1imagePullPolicy: Never#" \
-    "$PEER_DIR/install.yaml"
+    -e "${PEER_VERBOSITY:+s#- --v=[0-9]*\$#- --v=$PEER_VERBOSITY#}" "$PEER_DIR/install.yaml"
 }
 
 kind_peer_load() { kind_peer_image; kind_load "$PEER_IMAGE"; }
