@@ -195,7 +195,10 @@ connrate() {
   flow_is deny "$CONN_PORT" || kind_die "$ARM: the $POLICIES policies did not go away"
 }
 
-trap 'bench_log "interrupted: restoring the palisade arm"; kc -n "$NS" delete networkpolicy --all >/dev/null 2>&1; to_palisade >/dev/null 2>&1 || true' INT TERM
+# on any way out before the end (a failure, ^C): no policy left, Palisade's operator back, the peer gone
+restore() { bench_log "stopped early: restoring the palisade arm"; kc -n "$NS" delete networkpolicy --all >/dev/null 2>&1; to_palisade >/dev/null 2>&1 || true; }
+trap 'exit 130' INT TERM
+trap restore EXIT
 
 for ((b = 1; b <= BLOCKS; b++)); do
   for arm in palisade peer; do
@@ -213,7 +216,7 @@ for ((b = 1; b <= BLOCKS; b++)); do
   done
 done
 to_palisade
-trap - INT TERM
+trap - EXIT INT TERM
 echo "# side-by-side $(date -u +%FT%TZ), $CHANGES changes per arm in $BLOCKS blocks, peer --v=${PEER_VERBOSITY:-2}; load $(cut -d' ' -f1-3 /proc/loadavg)"
 innet python3 "$here/side-by-side.py" table "$OUT/latency.tsv" "$OUT/rest.tsv" --policies "$POLICIES" --conn-seconds "$CONN_SECONDS" | tee "$OUT/table.txt"
 bench_log "raw figures in $OUT"
