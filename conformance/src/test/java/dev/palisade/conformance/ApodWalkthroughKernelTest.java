@@ -1,13 +1,9 @@
 package dev.palisade.conformance;
 
 import dev.palisade.conformance.ClusterSpec.PortDecl;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +24,7 @@ import static dev.palisade.conformance.Check.tcpUdp;
  * The app runs twice: in {@code default} (the lab) and in {@code apod} (the exercise's solution).
  */
 @Tag("kernel")
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ApodWalkthroughKernelTest {
+class ApodWalkthroughKernelTest extends ConformanceSuite {
 
     private static final String WEB = "default/apod-web";
     private static final String API = "default/apod-api";
@@ -40,8 +35,6 @@ class ApodWalkthroughKernelTest {
     private static final String A_API = "apod/apod-api";
     private static final String A_LOG = "apod/apod-log";
     private static final List<String> LAB = List.of(WEB, API, LOG, SLEEP);
-
-    private Conformance k;
 
     static ClusterSpec cluster() {
         List<PortDecl> web = List.of(new PortDecl("web", Proto.TCP, 80));
@@ -69,23 +62,9 @@ class ApodWalkthroughKernelTest {
                 .build();
     }
 
-    @BeforeAll
-    void up() {
-        k = Conformance.start(getClass(), cluster());
-    }
-
-    @AfterEach
-    void clear() {
-        if (k != null) {
-            k.clearTables();
-        }
-    }
-
-    @AfterAll
-    void down() {
-        if (k != null) {
-            k.close();
-        }
+    @Override
+    protected ClusterSpec spec() {
+        return cluster();
     }
 
     private List<String> targets() {

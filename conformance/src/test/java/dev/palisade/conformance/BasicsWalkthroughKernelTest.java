@@ -1,12 +1,8 @@
 package dev.palisade.conformance;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,12 +22,9 @@ import static dev.palisade.conformance.Reachability.Peer.ns;
  * (192.168.250.9) next to it.
  */
 @Tag("kernel")
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BasicsWalkthroughKernelTest {
+class BasicsWalkthroughKernelTest extends ConformanceSuite {
 
     private static final List<String> PRODUCTION = List.of("production/web", "production/database", "production/auditor");
-    private Conformance k;
-
     static ClusterSpec cluster() {
         return ClusterSpec.builder("seed-000-basics", 40)
                 .node("n1", "10.0.0.0/24", "fd10:40:1::/64")
@@ -56,23 +49,9 @@ class BasicsWalkthroughKernelTest {
                 .build();
     }
 
-    @BeforeAll
-    void up() {
-        k = Conformance.start(getClass(), cluster());
-    }
-
-    @AfterEach
-    void clear() {
-        if (k != null) {
-            k.clearTables();
-        }
-    }
-
-    @AfterAll
-    void down() {
-        if (k != null) {
-            k.close();
-        }
+    @Override
+    protected ClusterSpec spec() {
+        return cluster();
     }
 
     private List<String> podsAndExternals() {

@@ -1,12 +1,8 @@
 package dev.palisade.conformance;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import static dev.palisade.conformance.Check.tcp;
 import static dev.palisade.conformance.Check.tcpUdp;
@@ -26,28 +22,11 @@ import static dev.palisade.conformance.Reachability.Peer.pod;
  * n3 y/c, z/b, z/c; every pod serves TCP and UDP on 80 and 81.
  */
 @Tag("kernel")
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClusterNetworkPolicyKernelTest {
+class ClusterNetworkPolicyKernelTest extends ConformanceSuite {
 
-    private Conformance k;
-
-    @BeforeAll
-    void up() {
-        k = Conformance.start(getClass(), UpstreamNetpolKernelTest.builder("cluster-network-policy").build());
-    }
-
-    @AfterEach
-    void clear() {
-        if (k != null) {
-            k.clearTables();
-        }
-    }
-
-    @AfterAll
-    void down() {
-        if (k != null) {
-            k.close();
-        }
+    @Override
+    protected ClusterSpec spec() {
+        return UpstreamNetpolKernelTest.builder("cluster-network-policy").build();
     }
 
     @Test

@@ -1,13 +1,9 @@
 package dev.palisade.conformance;
 
 import dev.palisade.conformance.ClusterSpec.PortDecl;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,31 +25,14 @@ import static dev.palisade.conformance.Reachability.Peer.pod;
  * n3 y/c, z/b, z/c in 10.30.3.0/24; nodes are 192.168.30.1-4.
  */
 @Tag("kernel")
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class EdgeCasesKernelTest {
+class EdgeCasesKernelTest extends ConformanceSuite {
 
     private static final Check ALL = tcpUdp(80, 81);
-    private Conformance k;
-
-    @BeforeAll
-    void up() {
-        k = Conformance.start(getClass(), UpstreamNetpolKernelTest.builder("edge-cases")
+    @Override
+    protected ClusterSpec spec() {
+        return UpstreamNetpolKernelTest.builder("edge-cases")
                 .node("n4", "10.30.4.0/24", "fd10:30:4::/64")
-                .build());
-    }
-
-    @AfterEach
-    void clear() {
-        if (k != null) {
-            k.clearTables();
-        }
-    }
-
-    @AfterAll
-    void down() {
-        if (k != null) {
-            k.close();
-        }
+                .build();
     }
 
     private List<String> podsAndNodes() {

@@ -1,12 +1,8 @@
 package dev.palisade.conformance;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,10 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * readable table, and that everything is cleaned up.
  */
 @Tag("kernel")
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class HarnessSelfKernelTest {
-
-    private Conformance k;
+class HarnessSelfKernelTest extends ConformanceSuite {
 
     static ClusterSpec cluster() {
         return ClusterSpec.builder("harness-self", 31)
@@ -45,23 +38,9 @@ class HarnessSelfKernelTest {
                 .build();
     }
 
-    @BeforeAll
-    void up() {
-        k = Conformance.start(getClass(), cluster());
-    }
-
-    @AfterEach
-    void clear() {
-        if (k != null) {
-            k.clearTables();
-        }
-    }
-
-    @AfterAll
-    void down() {
-        if (k != null) {
-            k.close();
-        }
+    @Override
+    protected ClusterSpec spec() {
+        return cluster();
     }
 
     private List<String> everything() {

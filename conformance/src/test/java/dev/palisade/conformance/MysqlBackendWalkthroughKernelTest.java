@@ -1,13 +1,9 @@
 package dev.palisade.conformance;
 
 import dev.palisade.conformance.ClusterSpec.PortDecl;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.util.List;
 import java.util.Map;
@@ -22,10 +18,7 @@ import static dev.palisade.conformance.Check.udp;
  * its YAML as screenshots only, so the policies are what its text describes.
  */
 @Tag("kernel")
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class MysqlBackendWalkthroughKernelTest {
-
-    private Conformance k;
+class MysqlBackendWalkthroughKernelTest extends ConformanceSuite {
 
     static ClusterSpec cluster() {
         List<PortDecl> mysql = List.of(new PortDecl("mysql", Proto.TCP, 3306));
@@ -50,23 +43,9 @@ class MysqlBackendWalkthroughKernelTest {
                 .build();
     }
 
-    @BeforeAll
-    void up() {
-        k = Conformance.start(getClass(), cluster());
-    }
-
-    @AfterEach
-    void clear() {
-        if (k != null) {
-            k.clearTables();
-        }
-    }
-
-    @AfterAll
-    void down() {
-        if (k != null) {
-            k.close();
-        }
+    @Override
+    protected ClusterSpec spec() {
+        return cluster();
     }
 
     @Test

@@ -1,13 +1,9 @@
 package dev.palisade.conformance;
 
 import dev.palisade.conformance.ClusterSpec.PortDecl;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.util.List;
 import java.util.Map;
@@ -30,16 +26,13 @@ import static dev.palisade.conformance.Check.udp;
  * as node traffic; upstream leaves host-network pods undefined).
  */
 @Tag("kernel")
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class NetpolDemoWalkthroughKernelTest {
+class NetpolDemoWalkthroughKernelTest extends ConformanceSuite {
 
     private static final String WEB1 = "netpol-demo/web-app-1";
     private static final String WEB2 = "netpol-demo/web-app-2";
     private static final String DB = "netpol-demo/database";
     private static final String CLIENT = "default/client";
     private static final String SHOP = "storefront/shop";
-
-    private Conformance k;
 
     static ClusterSpec cluster() {
         List<PortDecl> nginx = List.of(new PortDecl(null, Proto.TCP, 80));
@@ -63,23 +56,9 @@ class NetpolDemoWalkthroughKernelTest {
                 .build();
     }
 
-    @BeforeAll
-    void up() {
-        k = Conformance.start(getClass(), cluster());
-    }
-
-    @AfterEach
-    void clear() {
-        if (k != null) {
-            k.clearTables();
-        }
-    }
-
-    @AfterAll
-    void down() {
-        if (k != null) {
-            k.close();
-        }
+    @Override
+    protected ClusterSpec spec() {
+        return cluster();
     }
 
     private static final List<String> SOURCES = List.of(CLIENT, SHOP, WEB1, WEB2, DB, "node:n1", "node:n2", "node:n3");

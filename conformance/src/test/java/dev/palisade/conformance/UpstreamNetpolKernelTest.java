@@ -1,13 +1,9 @@
 package dev.palisade.conformance;
 
 import dev.palisade.conformance.ClusterSpec.PortDecl;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,13 +30,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * and namespace z carries {@code team: zeta}, for Exists/DoesNotExist selectors.
  */
 @Tag("kernel")
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class UpstreamNetpolKernelTest {
+class UpstreamNetpolKernelTest extends ConformanceSuite {
 
     /** Which node runs which pod: same-namespace and cross-namespace pairs on one node and across nodes. */
     private static final Map<String, String> PLACEMENT = placement();
-
-    private Conformance k;
 
     private static Map<String, String> placement() {
         Map<String, String> m = new LinkedHashMap<>();
@@ -83,23 +76,9 @@ class UpstreamNetpolKernelTest {
         return b;
     }
 
-    @BeforeAll
-    void up() {
-        k = Conformance.start(getClass(), cluster());
-    }
-
-    @AfterEach
-    void clear() {
-        if (k != null) {
-            k.clearTables();
-        }
-    }
-
-    @AfterAll
-    void down() {
-        if (k != null) {
-            k.close();
-        }
+    @Override
+    protected ClusterSpec spec() {
+        return cluster();
     }
 
     private Conformance.Scenario scenario(String name) {
