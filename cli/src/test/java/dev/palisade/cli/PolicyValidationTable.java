@@ -68,16 +68,40 @@ final class PolicyValidationTable {
             metadata.put("name", name);
             metadata.put("namespace", NAMESPACE);
             if (r.has("metadata")) {
-                metadata.setAll((ObjectNode) r.get("metadata"));
+                metadata.setAll((ObjectNode) expand(r.get("metadata")));
             }
             if (r.has("spec")) {
-                policy.set("spec", r.get("spec"));
+                policy.set("spec", expand(r.get("spec")));
             } else {
                 policy.putObject("spec").putObject("podSelector");
             }
             rows.add(new Row(name, policy, text(r, "rejectedAt"), text(r, "warning")));
         }
         return rows;
+    }
+
+    private static final Pattern REPEAT = Pattern.compile("\\$\\{(\\d+) x (\\S+)}");
+
+    /** The node with every "${N x s}" in its keys and strings replaced by s repeated N times. */
+    private static JsonNode expand(JsonNode node) {
+        if (node.isTextual()) {
+            return JSON.getNodeFactory().textNode(expand(node.asText()));
+        }
+        if (node.isArray()) {
+            var array = JSON.createArrayNode();
+            node.forEach(e -> array.add(expand(e)));
+            return array;
+        }
+        if (node.isObject()) {
+            ObjectNode object = JSON.createObjectNode();
+            node.fields().forEachRemaining(e -> object.set(expand(e.getKey()), expand(e.getValue())));
+            return object;
+        }
+        return node;
+    }
+
+    private static String expand(String text) {
+        return REPEAT.matcher(text).replaceAll(m -> m.group(2).repeat(Integer.parseInt(m.group(1))));
     }
 
     private static Optional<String> text(JsonNode row, String field) {
