@@ -277,7 +277,10 @@ public final class Projection {
     private static Optional<ObjectRef> ref(String kind, ObjectMeta metadata, boolean namespaced, Problems problems) {
         if (metadata == null || metadata.getName() == null || metadata.getName().isEmpty()) {
             problems.object = kind;
-            problems.error("metadata.name", "name is required");
+            String generate = metadata == null ? null : metadata.getGenerateName();
+            problems.error("metadata.name", generate == null || generate.isEmpty() ? "name is required"
+                    : "name is required: palisade compiles objects by name, and the name generateName "
+                    + quote(generate) + " stands for is only made up when the API server creates the object");
             return Optional.empty();
         }
         // the API server's own rules (apimachinery's IsDNS1123Subdomain / IsDNS1123Label): a name it
