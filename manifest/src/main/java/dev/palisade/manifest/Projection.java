@@ -177,6 +177,7 @@ public final class Projection {
         String namespace = ref.get().namespace();
         String name = ref.get().name();
         labels(policy.getMetadata().getLabels(), "metadata.labels", problems);
+        annotations(policy.getMetadata().getAnnotations(), problems);
         NetworkPolicySpec spec = policy.getSpec() == null ? new NetworkPolicySpec() : policy.getSpec();
         List<NetworkPolicyIngressRule> ingressIn = nonNull(spec.getIngress());
         List<NetworkPolicyEgressRule> egressIn = nonNull(spec.getEgress());
@@ -276,7 +277,10 @@ public final class Projection {
     static Optional<ObjectRef> ref(String kind, ObjectMeta metadata, boolean namespaced, Problems problems) {
         if (metadata == null || metadata.getName() == null || metadata.getName().isEmpty()) {
             problems.object = kind;
-            problems.error("metadata.name", "name is required");
+            String generate = metadata == null ? null : metadata.getGenerateName();
+            problems.error("metadata.name", generate == null || generate.isEmpty() ? "name is required"
+                    : "name is required: palisade compiles objects by name, and the name generateName "
+                    + quote(generate) + " stands for is only made up when the API server creates the object");
             return Optional.empty();
         }
         // the API server's own rules (apimachinery's IsDNS1123Subdomain / IsDNS1123Label): a name it
@@ -528,6 +532,38 @@ public final class Projection {
         return problems.errorCount() > before ? Optional.empty() : Optional.of(sorted);
     }
 
+    /** The API server's annotation limit (apimachinery TotalAnnotationSizeLimitB): keys and values, in bytes. */
+    static final int ANNOTATIONS_MAX_BYTES = 256 * 1024;
+
+    /**
+     * ValidateAnnotations: every key a qualified name (its prefix checked in lower case, so
+     * "Example.com/x" is valid), any value, at most {@value #ANNOTATIONS_MAX_BYTES} bytes in all.
+     * Annotations do not change enforcement; they are checked so that compile refuses what the API
+     * server would refuse.
+     */
+    private static void annotations(Map<String, String> annotations, Problems problems) {
+        if (annotations == null) {
+            return;
+        }
+        long bytes = 0;
+        for (Map.Entry<String, String> e : new TreeMap<>(annotations).entrySet()) {
+            String key = e.getKey();
+            try {
+                Labels.checkKey(key.toLowerCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException x) {
+                problems.error("metadata.annotations", "invalid annotation key " + quote(key)
+                        + ": must be a qualified name, an optional DNS subdomain prefix and '/', then a name of at most "
+                        + "63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character");
+            }
+            bytes += key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                    + (e.getValue() == null ? 0 : e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        }
+        if (bytes > ANNOTATIONS_MAX_BYTES) {
+            problems.error("metadata.annotations", "annotations too long: " + bytes + " bytes, at most "
+                    + ANNOTATIONS_MAX_BYTES + " allowed");
+        }
+    }
+
     // --------------------------------------------------------------------------- small values
 
     private static void containerPorts(Container c, String path, Problems problems, List<ContainerPort> out) {
@@ -582,6 +618,11 @@ public final class Projection {
 
     /** A CIDR as the API writes it: an address, a slash and a prefix length (host bits may be set). */
     static Optional<Cidr> cidr(String text, String field, Problems problems) {
+        if (text != null && !text.equals(text.strip())) {
+            // Cidr.parse forgives surrounding blanks; the API server refuses them (netutils.ParseCIDRSloppy)
+            problems.error(field, "invalid CIDR " + quote(text) + ": must not begin or end with blanks");
+            return Optional.empty();
+        }
         if (text == null || text.indexOf('/') < 0) {
             problems.error(field, "invalid CIDR " + quote(text) + ": must be an address and a prefix length, like 10.0.0.0/8");
             return Optional.empty();
