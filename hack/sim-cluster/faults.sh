@@ -112,11 +112,13 @@ sim_walkthrough_faults() { fault_agent_kill; fault_apiserver_restart; fault_chai
 sim_walkthrough_faults_all() { fault_agent_kill; fault_chain_flush; fault_table_flush; fault_apiserver_restart; fault_operator_failover; fault_revocation; }
 
 # Revocation of established connections: php (n3) and backend (n2) each hold an open connection to
-# mysql:3306 (n1); the policy then drops php. Target: php's connection stops within 500 ms of
-# `kubectl apply`, backend's lives on. The agent on mysql's node deletes exactly php's conntrack
-# entries (never a flush); palisade_agent_conntrack_revoked_total counts them. Should php's
-# connection still flow 3 s after the change, the scenario fails and, as a diagnosis, deletes the
-# entry by hand (conntrack -D) to show whether that would have stopped it.
+# mysql:3306 (n1); the policy then drops php. It passes when php's connection stops by itself
+# (within SIM_SETTLE seconds of `kubectl apply`, the bound every step here has) and backend's lives
+# on; how long it took is printed (the 500 ms target is a benchmark's, bench/e2e-faults.sh: a test
+# asserts no wall-clock bound, the machine may be loaded). The agent on mysql's node deletes exactly
+# php's conntrack entries (never a flush); palisade_agent_conntrack_revoked_total counts them. Should
+# php's connection still flow after that, the scenario fails and, as a diagnosis, deletes the entry
+# by hand (conntrack -D) to show whether that would have stopped it.
 fault_revocation() {
   sim_reset; sim_apply 001-mysql-from-backend-and-php.yaml
   sim_expect "revocation" "before" "shop/php shop/mysql 3306 allow" "shop/backend shop/mysql 3306 allow"
@@ -131,7 +133,7 @@ fault_revocation() {
   local t0; t0=$(date +%s.%N)
   sim_apply 001-mysql-from-backend.yaml
   sim_expect "revocation" "new connections refused" "shop/php shop/mysql 3306 deny" "shop/backend shop/mysql 3306 allow"
-  local end=$((SECONDS + 3))
+  local end=$((SECONDS + SIM_SETTLE))
   while kill -0 $php 2>/dev/null && (( SECONDS < end )); do sleep 0.1; done
   local t1=0
   if kill -0 $php 2>/dev/null; then   # diagnosis: would deleting the entry by hand have stopped it?
@@ -153,7 +155,7 @@ ended = float(php[0]) if len(php) == 2 and float(php[1]) > 0 else None   # last 
 tail = "; backend's " + ("lives on" if be_alive else "died too") + "; n1's agent counted %d revoked" % counted
 if ended is not None and (t1 == 0 or ended < t1):
     ms = (ended - t0) * 1000
-    print("pass" if ms <= 500 and be_alive else "FAIL", "php's open connection stopped %.0f ms after kubectl apply (target 500 ms)%s" % (ms, tail))
+    print("pass" if be_alive else "FAIL", "php's open connection stopped %.0f ms after kubectl apply (benchmark target 500 ms)%s" % (ms, tail))
 elif ended is not None:
     print("FAIL", "php's open connection outlived the policy; conntrack -D of exactly its entry on mysql's node "
           "stopped it %.0f ms later%s" % ((ended - t1) * 1000, tail))
