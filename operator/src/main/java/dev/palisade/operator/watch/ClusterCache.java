@@ -1,10 +1,12 @@
 package dev.palisade.operator.watch;
 
 import dev.palisade.compiler.IncrementalCompiler;
+import dev.palisade.manifest.ClusterPolicyProjection;
 import dev.palisade.manifest.Diagnostic;
 import dev.palisade.manifest.Projected;
 import dev.palisade.manifest.Projection;
 import dev.palisade.model.Cluster;
+import dev.palisade.model.ClusterNetworkPolicy;
 import dev.palisade.model.Namespace;
 import dev.palisade.model.NetworkPolicy;
 import dev.palisade.model.Node;
@@ -12,8 +14,11 @@ import dev.palisade.model.Pod;
 import dev.palisade.operator.resource.PalisadeAddressSet;
 import dev.palisade.operator.resource.PalisadeNodeRuleSet;
 import dev.palisade.operator.resource.PalisadePolicyStatus;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
@@ -61,7 +66,16 @@ public final class ClusterCache implements AutoCloseable {
     }
 
     /** The kinds the compiler reads; a change to pods is the common, least urgent one. */
-    public enum Input { namespaces, nodes, pods, networkpolicies }
+    public enum Input { namespaces, nodes, pods, networkpolicies, clusternetworkpolicies }
+
+    /**
+     * policy.networking.k8s.io/v1beta1 ClusterNetworkPolicy, named in full: fabric8 has no typed class, and its
+     * {@code genericKubernetesResources(apiVersion, kind)} asks API discovery for the plural, which fails at once
+     * when the CRD is not installed; with the plural given, a missing CRD is a 404 on list, handled below.
+     */
+    static final ResourceDefinitionContext CLUSTER_NETWORK_POLICY = new ResourceDefinitionContext.Builder()
+            .withGroup("policy.networking.k8s.io").withVersion("v1beta1").withKind(ClusterPolicyProjection.KIND)
+            .withPlural("clusternetworkpolicies").withNamespaced(false).build();
 
     private final KubernetesClient client;
     private final Consumer<Input> onInput;
@@ -72,6 +86,14 @@ public final class ClusterCache implements AutoCloseable {
     private final Map<String, Pod> pods = new ConcurrentHashMap<>();
     private final Map<String, NetworkPolicy> policies = new ConcurrentHashMap<>();
     private final Map<String, PolicyMeta> policyMeta = new ConcurrentHashMap<>();
+    private final Map<String, ClusterNetworkPolicy> clusterPolicies = new ConcurrentHashMap<>();
+    /**
+     * Set when listing ClusterNetworkPolicies answered 404: the CRD is not installed. The cache then counts that
+     * informer as synced with none (a cluster without the CRD works as before it existed); the informer keeps
+     * retrying, so installing the CRD later brings its objects in like any other change.
+     */
+    private volatile boolean clusterPoliciesAbsent;
+    private SharedIndexInformer<GenericKubernetesResource> clusterPolicyInformer;
     /** Keys changed since the loop last took them, per kind; noted after the map is updated. */
     private final Map<Input, Set<String>> changed = new EnumMap<>(Input.class);
 
@@ -106,6 +128,10 @@ public final class ClusterCache implements AutoCloseable {
         input(Input.nodes, client.nodes().withLimit(LIST_LIMIT).runnableInformer(0), Projection::node, nodes, null);
         input(Input.networkpolicies, client.network().v1().networkPolicies().inAnyNamespace().withLimit(LIST_LIMIT)
                 .runnableInformer(0), Projection::networkPolicy, policies, policyMeta);
+        clusterPolicyInformer = client.genericKubernetesResources(CLUSTER_NETWORK_POLICY).withLimit(LIST_LIMIT)
+                .runnableInformer(0);
+        input(Input.clusternetworkpolicies, clusterPolicyInformer, ClusterPolicyProjection::clusterNetworkPolicy,
+                clusterPolicies, null);
 
         ruleSets = client.resources(PalisadeNodeRuleSet.class).withLimit(LIST_LIMIT).runnableInformer(0);
         // The leader needs each rule set's hash, revision and the agent's status, not the rules (at 5,000
@@ -139,6 +165,17 @@ public final class ClusterCache implements AutoCloseable {
 
         informers.forEach((name, informer) -> {
             informer.exceptionHandler((started, t) -> {
+                if (informer == clusterPolicyInformer && notFound(t)) {
+                    // A serving API server has synced its CRDs (readyz: poststarthook/crd-informer-synced), so a 404
+                    // means the CRD is not installed, not that it is late. Logged once; the retries stay quiet.
+                    if (!clusterPoliciesAbsent) {
+                        clusterPoliciesAbsent = true;
+                        LOG.info("ClusterNetworkPolicy (policy.networking.k8s.io/v1beta1) is not served: its CRD is not "
+                                + "installed; compiling without ClusterNetworkPolicies, and watching for the CRD");
+                        onInput.accept(Input.clusternetworkpolicies);
+                    }
+                    return true;
+                }
                 LOG.warn("informer on {} failed, retrying: {}", name, t.toString());
                 return true;
             });
@@ -198,6 +235,10 @@ public final class ClusterCache implements AutoCloseable {
                 Projected<R> p = project.apply(obj);
                 if (p.value().isPresent()) {
                     into.put(key, p.value().get());
+                    if (!p.diagnostics().isEmpty() && meta == null) {
+                        // No status object for these kinds yet: the log is where a fail-closed reading shows.
+                        LOG.warn("{} {}: read with problems (fails closed): {}", kind, key, p.diagnostics());
+                    }
                 } else {
                     // The API server validated it, so this is a field the projection is stricter about.
                     LOG.warn("{} {} cannot be used: {}", kind, key, p.diagnostics());
@@ -215,16 +256,37 @@ public final class ClusterCache implements AutoCloseable {
         informers.put(kind.name(), informer);
     }
 
-    /** Whether every informer has listed once; the loop computes nothing before (a partial view would delete). */
+    /**
+     * Whether every informer has listed once; the loop computes nothing before (a partial view would delete).
+     * ClusterNetworkPolicies count as listed when their CRD is not installed (none of them exist then).
+     */
     public boolean synced() {
-        return informers.values().stream().allMatch(SharedIndexInformer::hasSynced);
+        return informers.values().stream().allMatch(this::synced);
     }
 
-    /** resource name to synced, in a fixed order (for the informer_synced metric). */
+    private boolean synced(SharedIndexInformer<?> informer) {
+        return informer.hasSynced() || (informer == clusterPolicyInformer && clusterPoliciesAbsent);
+    }
+
+    /** resource name to synced as {@link #synced()} counts it, in a fixed order (for the informer_synced metric). */
     public Map<String, Boolean> syncState() {
         Map<String, Boolean> out = new LinkedHashMap<>();
-        informers.forEach((name, informer) -> out.put(name, informer.hasSynced()));
+        informers.forEach((name, informer) -> out.put(name, synced(informer)));
         return out;
+    }
+
+    /** Whether listing ClusterNetworkPolicies answered 404 (their CRD is not installed), last we heard. */
+    public boolean clusterPoliciesAbsent() {
+        return clusterPoliciesAbsent && !clusterPolicyInformer.hasSynced();
+    }
+
+    private static boolean notFound(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof KubernetesClientException k && k.getCode() == 404) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -235,7 +297,8 @@ public final class ClusterCache implements AutoCloseable {
     public Snapshot snapshot() {
         changed.values().forEach(Set::clear);
         Cluster cluster = new Cluster(new ArrayList<>(namespaces.values()), new ArrayList<>(nodes.values()),
-                new ArrayList<>(pods.values()), new ArrayList<>(policies.values()));
+                new ArrayList<>(pods.values()), new ArrayList<>(policies.values()),
+                new ArrayList<>(clusterPolicies.values()));
         return new Snapshot(cluster, Map.copyOf(policyMeta));
     }
 
@@ -247,7 +310,8 @@ public final class ClusterCache implements AutoCloseable {
      */
     public IncrementalCompiler.Delta takeChanges(boolean pods) {
         return new IncrementalCompiler.Delta(take(Input.namespaces, namespaces), take(Input.nodes, nodes),
-                take(Input.networkpolicies, policies), pods ? take(Input.pods, this.pods) : new TreeMap<>());
+                take(Input.networkpolicies, policies), pods ? take(Input.pods, this.pods) : new TreeMap<>(),
+                take(Input.clusternetworkpolicies, clusterPolicies));
     }
 
     private <T> SortedMap<String, Optional<T>> take(Input kind, Map<String, T> from) {
