@@ -36,6 +36,9 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -88,12 +91,21 @@ public final class ClusterCache implements AutoCloseable {
     private final Map<String, PolicyMeta> policyMeta = new ConcurrentHashMap<>();
     private final Map<String, ClusterNetworkPolicy> clusterPolicies = new ConcurrentHashMap<>();
     /**
-     * Set when listing ClusterNetworkPolicies answered 404: the CRD is not installed. The cache then counts that
-     * informer as synced with none (a cluster without the CRD works as before it existed); the informer keeps
-     * retrying, so installing the CRD later brings its objects in like any other change.
+     * Set when listing ClusterNetworkPolicies answered 404: the CRD is not installed. The cache then counts them as
+     * listed, and none (a cluster without the CRD works as before it existed). That informer stops (fabric8 would
+     * log a warning with a stack trace at every retry, forever); a probe lists them every
+     * {@link #CRD_PROBE_PERIOD_SECONDS} and starts a new informer once the CRD is installed, whose objects then
+     * come in like any other change.
      */
     private volatile boolean clusterPoliciesAbsent;
-    private SharedIndexInformer<GenericKubernetesResource> clusterPolicyInformer;
+    /** Not in {@link #informers}: it is replaced when the CRD comes back. */
+    private volatile SharedIndexInformer<GenericKubernetesResource> clusterPolicyInformer;
+    private final ScheduledExecutorService crdProbe = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "palisade-cnp-crd-probe");
+        t.setDaemon(true);
+        return t;
+    });
+    static final long CRD_PROBE_PERIOD_SECONDS = 30;
     /** Keys changed since the loop last took them, per kind; noted after the map is updated. */
     private final Map<Input, Set<String>> changed = new EnumMap<>(Input.class);
 
@@ -128,10 +140,6 @@ public final class ClusterCache implements AutoCloseable {
         input(Input.nodes, client.nodes().withLimit(LIST_LIMIT).runnableInformer(0), Projection::node, nodes, null);
         input(Input.networkpolicies, client.network().v1().networkPolicies().inAnyNamespace().withLimit(LIST_LIMIT)
                 .runnableInformer(0), Projection::networkPolicy, policies, policyMeta);
-        clusterPolicyInformer = client.genericKubernetesResources(CLUSTER_NETWORK_POLICY).withLimit(LIST_LIMIT)
-                .runnableInformer(0);
-        input(Input.clusternetworkpolicies, clusterPolicyInformer, ClusterPolicyProjection::clusterNetworkPolicy,
-                clusterPolicies, null);
 
         ruleSets = client.resources(PalisadeNodeRuleSet.class).withLimit(LIST_LIMIT).runnableInformer(0);
         // The leader needs each rule set's hash, revision and the agent's status, not the rules (at 5,000
@@ -165,22 +173,64 @@ public final class ClusterCache implements AutoCloseable {
 
         informers.forEach((name, informer) -> {
             informer.exceptionHandler((started, t) -> {
-                if (informer == clusterPolicyInformer && notFound(t)) {
-                    // A serving API server has synced its CRDs (readyz: poststarthook/crd-informer-synced), so a 404
-                    // means the CRD is not installed, not that it is late. Logged once; the retries stay quiet.
-                    if (!clusterPoliciesAbsent) {
-                        clusterPoliciesAbsent = true;
-                        LOG.info("ClusterNetworkPolicy (policy.networking.k8s.io/v1beta1) is not served: its CRD is not "
-                                + "installed; compiling without ClusterNetworkPolicies, and watching for the CRD");
-                        onInput.accept(Input.clusternetworkpolicies);
-                    }
-                    return true;
-                }
                 LOG.warn("informer on {} failed, retrying: {}", name, t.toString());
                 return true;
             });
             informer.start();
         });
+        startClusterPolicies();
+    }
+
+    private synchronized void startClusterPolicies() {
+        SharedIndexInformer<GenericKubernetesResource> informer = client.genericKubernetesResources(CLUSTER_NETWORK_POLICY)
+                .withLimit(LIST_LIMIT).runnableInformer(0);
+        handle(Input.clusternetworkpolicies, informer, ClusterPolicyProjection::clusterNetworkPolicy, clusterPolicies, null);
+        informer.exceptionHandler((started, t) -> {
+            if (notFound(t)) {
+                // A serving API server has synced its CRDs (readyz: poststarthook/crd-informer-synced), so a 404
+                // means the CRD is not installed (or was deleted, with its objects), not that it is late.
+                clusterPoliciesGone();
+                return false;
+            }
+            LOG.warn("informer on {} failed, retrying: {}", Input.clusternetworkpolicies, t.toString());
+            return true;
+        });
+        clusterPolicyInformer = informer;
+        informer.start();
+    }
+
+    private synchronized void clusterPoliciesGone() {
+        if (clusterPoliciesAbsent) {
+            return;
+        }
+        LOG.info("ClusterNetworkPolicy (policy.networking.k8s.io/v1beta1) is not served, its CRD is not installed: "
+                + "compiling without ClusterNetworkPolicies; checking for the CRD every {} s", CRD_PROBE_PERIOD_SECONDS);
+        for (String key : List.copyOf(clusterPolicies.keySet())) {
+            clusterPolicies.remove(key);
+            changed.get(Input.clusternetworkpolicies).add(key);
+        }
+        clusterPoliciesAbsent = true;
+        onInput.accept(Input.clusternetworkpolicies);
+        crdProbe.schedule(this::probeCrd, CRD_PROBE_PERIOD_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** Lists one ClusterNetworkPolicy; once that works the CRD is installed and a new informer takes over. */
+    private void probeCrd() {
+        try {
+            client.genericKubernetesResources(CLUSTER_NETWORK_POLICY).list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
+        } catch (RuntimeException e) {
+            if (!notFound(e)) {
+                LOG.debug("probing for the ClusterNetworkPolicy CRD failed: {}", e.toString());
+            }
+            crdProbe.schedule(this::probeCrd, CRD_PROBE_PERIOD_SECONDS, TimeUnit.SECONDS);
+            return;
+        }
+        synchronized (this) {
+            LOG.info("ClusterNetworkPolicy (policy.networking.k8s.io/v1beta1) is served now: watching it");
+            clusterPolicyInformer.stop();
+            clusterPoliciesAbsent = false;
+            startClusterPolicies();
+        }
     }
 
     private void own(String name, SharedIndexInformer<?> informer) {
@@ -208,6 +258,13 @@ public final class ClusterCache implements AutoCloseable {
     private <T extends HasMetadata, R> void input(Input kind, SharedIndexInformer<T> informer,
                                                   Function<T, Projected<R>> project, Map<String, R> into,
                                                   Map<String, PolicyMeta> meta) {
+        handle(kind, informer, project, into, meta);
+        informers.put(kind.name(), informer);
+    }
+
+    private <T extends HasMetadata, R> void handle(Input kind, SharedIndexInformer<T> informer,
+                                                   Function<T, Projected<R>> project, Map<String, R> into,
+                                                   Map<String, PolicyMeta> meta) {
         informer.addEventHandler(new ResourceEventHandler<T>() {
             @Override
             public void onAdd(T obj) {
@@ -253,7 +310,6 @@ public final class ClusterCache implements AutoCloseable {
                 onInput.accept(kind);
             }
         });
-        informers.put(kind.name(), informer);
     }
 
     /**
@@ -261,23 +317,20 @@ public final class ClusterCache implements AutoCloseable {
      * ClusterNetworkPolicies count as listed when their CRD is not installed (none of them exist then).
      */
     public boolean synced() {
-        return informers.values().stream().allMatch(this::synced);
+        return informers.values().stream().allMatch(SharedIndexInformer::hasSynced) && clusterPoliciesSynced();
     }
 
-    private boolean synced(SharedIndexInformer<?> informer) {
-        return informer.hasSynced() || (informer == clusterPolicyInformer && clusterPoliciesAbsent);
+    private boolean clusterPoliciesSynced() {
+        SharedIndexInformer<GenericKubernetesResource> informer = clusterPolicyInformer;
+        return clusterPoliciesAbsent || (informer != null && informer.hasSynced());
     }
 
     /** resource name to synced as {@link #synced()} counts it, in a fixed order (for the informer_synced metric). */
     public Map<String, Boolean> syncState() {
         Map<String, Boolean> out = new LinkedHashMap<>();
-        informers.forEach((name, informer) -> out.put(name, synced(informer)));
+        informers.forEach((name, informer) -> out.put(name, informer.hasSynced()));
+        out.put(Input.clusternetworkpolicies.name(), clusterPoliciesSynced());
         return out;
-    }
-
-    /** Whether listing ClusterNetworkPolicies answered 404 (their CRD is not installed), last we heard. */
-    public boolean clusterPoliciesAbsent() {
-        return clusterPoliciesAbsent && !clusterPolicyInformer.hasSynced();
     }
 
     private static boolean notFound(Throwable t) {
@@ -353,6 +406,12 @@ public final class ClusterCache implements AutoCloseable {
 
     @Override
     public void close() {
+        crdProbe.shutdownNow();
         informers.values().forEach(SharedIndexInformer::stop);
+        synchronized (this) {
+            if (clusterPolicyInformer != null) {
+                clusterPolicyInformer.stop();
+            }
+        }
     }
 }
