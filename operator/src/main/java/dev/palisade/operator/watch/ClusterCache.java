@@ -16,6 +16,7 @@ import dev.palisade.operator.resource.PalisadeNodeRuleSet;
 import dev.palisade.operator.resource.PalisadePolicyStatus;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -217,7 +218,7 @@ public final class ClusterCache implements AutoCloseable {
     /** Lists one ClusterNetworkPolicy; once that works the CRD is installed and a new informer takes over. */
     private void probeCrd() {
         try {
-            client.genericKubernetesResources(CLUSTER_NETWORK_POLICY).list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
+            client.genericKubernetesResources(CLUSTER_NETWORK_POLICY).list(new ListOptionsBuilder().withLimit(1L).build());
         } catch (RuntimeException e) {
             if (!notFound(e)) {
                 LOG.debug("probing for the ClusterNetworkPolicy CRD failed: {}", e.toString());
@@ -226,6 +227,8 @@ public final class ClusterCache implements AutoCloseable {
             return;
         }
         synchronized (this) {
+            // Until the new informer has listed, synced() is false and passes wait for it (a moment): its objects
+            // then arrive as changes like any others.
             LOG.info("ClusterNetworkPolicy (policy.networking.k8s.io/v1beta1) is served now: watching it");
             clusterPolicyInformer.stop();
             clusterPoliciesAbsent = false;
