@@ -58,9 +58,19 @@ class ClusterNetworkPolicyCrdAbsentApiTest {
     static void installCrd() {
         cluster.kubectl("apply", "--server-side", "-f", TestCluster.REPO.resolve(CRD_FILE).toString());
         admin.apiextensions().v1().customResourceDefinitions().withName(CRD_NAME).waitUntilCondition(
-                (CustomResourceDefinition c) -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
+                (CustomResourceDefinition c) -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
+                        && c.getStatus().getConditions().stream()
                         .anyMatch(k -> k.getType().equals("Established") && k.getStatus().equals("True")),
                 60, TimeUnit.SECONDS);
+        // Established comes a moment before the resource is served: wait until a list works.
+        eventually(Duration.ofSeconds(60), () -> {
+            try {
+                admin.genericKubernetesResources("policy.networking.k8s.io/v1beta1", "ClusterNetworkPolicy").list();
+                return true;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }, () -> "ClusterNetworkPolicies never served");
     }
 
     @Test
