@@ -65,8 +65,13 @@ class ClusterNetworkPolicyApiTest {
 
     @AfterAll
     static void stop() {
-        // The API server is shared with the other API tests: leave no cluster-wide policy behind.
+        // The API server is shared with the other API tests: leave no policy or pod of ours behind (web-open admits
+        // pods of every namespace, so it would hold the other tests' pods in a peer set).
         fx.deleteClusterPolicy("cnp-api-lockdown");
+        admin.network().v1().networkPolicies().inNamespace("cnp-web").withName("web-open").delete();
+        for (String ns : java.util.List.of("cnp-web", "cnp-client", "cnp-other")) {
+            admin.pods().inNamespace(ns).withGracePeriod(0).delete();
+        }
         operator.close();
         operatorClient.close();
     }
