@@ -56,10 +56,13 @@ public final class ClusterIndex {
     private final Map<String, Map<LabelSelector, List<Pod>>> podSelections = new ConcurrentHashMap<>();
     /** The snapshot this index was built from, until the first update; rebuilt on demand after. */
     private volatile Cluster cluster;
-    /** Not indexed: the fold walks them per node (IncrementalCompiler does not take them yet). */
-    private final List<ClusterNetworkPolicy> clusterPolicies;
+    /** By name. Not indexed further: the fold walks them per node. */
+    private final SortedMap<String, ClusterNetworkPolicy> clusterPoliciesByName = new TreeMap<>();
+    /** Their values in evaluation order (tier, priority, name), rebuilt on change. */
+    private volatile List<ClusterNetworkPolicy> clusterPolicies;
 
     public ClusterIndex(Cluster cluster) {
+        cluster.clusterPolicies().forEach(p -> clusterPoliciesByName.put(p.name(), p));
         this.clusterPolicies = cluster.clusterPolicies();
         for (Namespace n : cluster.namespaces()) {
             putNamespace(n);
@@ -198,6 +201,22 @@ public final class ClusterIndex {
         if (in != null) {
             in.remove(selector);
         }
+    }
+
+    /** Adds or replaces a ClusterNetworkPolicy; returns the one it replaced, or null. */
+    ClusterNetworkPolicy putClusterPolicy(ClusterNetworkPolicy p) {
+        cluster = null;
+        ClusterNetworkPolicy old = clusterPoliciesByName.put(p.name(), p);
+        clusterPolicies = clusterPoliciesByName.values().stream().sorted().toList();
+        return old;
+    }
+
+    /** Removes a ClusterNetworkPolicy by name; returns it, or null. */
+    ClusterNetworkPolicy removeClusterPolicy(String name) {
+        cluster = null;
+        ClusterNetworkPolicy old = clusterPoliciesByName.remove(name);
+        clusterPolicies = clusterPoliciesByName.values().stream().sorted().toList();
+        return old;
     }
 
     /** Adds or replaces a listed namespace; returns the labels the namespace had (implicit or not), or null. */

@@ -1,6 +1,7 @@
 package dev.palisade.compiler;
 
 import dev.palisade.model.Cluster;
+import dev.palisade.model.ClusterNetworkPolicy;
 import dev.palisade.model.LabelSelector;
 import dev.palisade.model.Namespace;
 import dev.palisade.model.NetworkPolicy;
@@ -42,7 +43,11 @@ import java.util.TreeSet;
  *   <li>a policy: the nodes hosting a pod its old or its new version selects;</li>
  *   <li>a namespace's labels: every pod peer whose namespace selector's verdict on them changed, as
  *       above, if the namespace has pods;</li>
- *   <li>a Node object: a new one gets a rule set, a deleted one loses it.</li>
+ *   <li>a Node object: a new one gets a rule set, a deleted one loses it;</li>
+ *   <li>a ClusterNetworkPolicy, and, while any exists (before or after the update), a pod or a namespace's
+ *       labels: every node. Which nodes a pod reaches through a cluster policy's subjects and peers is not
+ *       tracked (yet): this is correct and costs a full recompile of every node per such batch, which the
+ *       sync loop's batching bounds; a cluster without ClusterNetworkPolicies pays nothing for it.</li>
  * </ul>
  * A policy's selected nodes are looked up once per update, after all of its changes: a node that
  * hosted a selected pod earlier in the update but not at its end is reached through that pod's own
@@ -56,21 +61,30 @@ public final class IncrementalCompiler {
      * holds are no change.
      */
     public record Delta(SortedMap<String, Optional<Namespace>> namespaces, SortedMap<String, Optional<Node>> nodes,
-                        SortedMap<String, Optional<NetworkPolicy>> policies, SortedMap<String, Optional<Pod>> pods) {
+                        SortedMap<String, Optional<NetworkPolicy>> policies, SortedMap<String, Optional<Pod>> pods,
+                        SortedMap<String, Optional<ClusterNetworkPolicy>> clusterPolicies) {
 
         public Delta {
             namespaces = Collections.unmodifiableSortedMap(new TreeMap<>(namespaces));
             nodes = Collections.unmodifiableSortedMap(new TreeMap<>(nodes));
             policies = Collections.unmodifiableSortedMap(new TreeMap<>(policies));
             pods = Collections.unmodifiableSortedMap(new TreeMap<>(pods));
+            clusterPolicies = Collections.unmodifiableSortedMap(new TreeMap<>(clusterPolicies));
+        }
+
+        /** No ClusterNetworkPolicy changes. */
+        public Delta(SortedMap<String, Optional<Namespace>> namespaces, SortedMap<String, Optional<Node>> nodes,
+                     SortedMap<String, Optional<NetworkPolicy>> policies, SortedMap<String, Optional<Pod>> pods) {
+            this(namespaces, nodes, policies, pods, new TreeMap<>());
         }
 
         public boolean isEmpty() {
-            return namespaces.isEmpty() && nodes.isEmpty() && policies.isEmpty() && pods.isEmpty();
+            return namespaces.isEmpty() && nodes.isEmpty() && policies.isEmpty() && pods.isEmpty()
+                    && clusterPolicies.isEmpty();
         }
 
         public int size() {
-            return namespaces.size() + nodes.size() + policies.size() + pods.size();
+            return namespaces.size() + nodes.size() + policies.size() + pods.size() + clusterPolicies.size();
         }
     }
 
@@ -105,10 +119,6 @@ public final class IncrementalCompiler {
 
     /** Compiles every Node object of the snapshot. */
     public IncrementalCompiler(Cluster cluster) {
-        if (!cluster.clusterPolicies().isEmpty()) {
-            // which nodes a pod or namespace change reaches through a ClusterNetworkPolicy is not tracked yet
-            throw new IllegalArgumentException("IncrementalCompiler does not take ClusterNetworkPolicies yet");
-        }
         this.index = new ClusterIndex(cluster);
         this.compiler = new PolicyCompiler(index);
         for (NetworkPolicy p : cluster.policies()) {
@@ -135,7 +145,19 @@ public final class IncrementalCompiler {
         /** (namespace, pod selector) of policy versions that came or went: their nodes at the end. */
         List<Map.Entry<String, LabelSelector>> selections = new ArrayList<>();
 
-        delta.namespaces().forEach((name, now) -> namespace(name, now.orElse(null), affected));
+        boolean clusterPoliciesBefore = !index.clusterPolicies().isEmpty();
+        // Whether a change can reach a ClusterNetworkPolicy's subjects or peers: not tracked per node (yet).
+        boolean reachesClusterPolicies = false;
+        for (Map.Entry<String, Optional<ClusterNetworkPolicy>> e : delta.clusterPolicies().entrySet()) {
+            ClusterNetworkPolicy old = e.getValue().isPresent() ? index.putClusterPolicy(e.getValue().get())
+                    : index.removeClusterPolicy(e.getKey());
+            reachesClusterPolicies |= !Objects.equals(old, e.getValue().orElse(null));
+        }
+        for (Map.Entry<String, Optional<Namespace>> e : delta.namespaces().entrySet()) {
+            Map<String, String> before = index.namespace(e.getKey()).map(Namespace::labels).orElse(null);
+            namespace(e.getKey(), e.getValue().orElse(null), affected);
+            reachesClusterPolicies |= !Objects.equals(before, index.namespace(e.getKey()).map(Namespace::labels).orElse(null));
+        }
         delta.nodes().forEach((name, now) -> {
             if (now.isPresent()) {
                 if (index.node(name).isEmpty()) {
@@ -164,7 +186,10 @@ public final class IncrementalCompiler {
                 selections.add(Map.entry(now.get().namespace(), now.get().podSelector()));
             }
         });
-        delta.pods().forEach((key, now) -> pod(key, now.orElse(null), dirty, affected));
+        for (Map.Entry<String, Optional<Pod>> e : delta.pods().entrySet()) {
+            reachesClusterPolicies |= !Objects.equals(index.pod(e.getKey()).orElse(null), e.getValue().orElse(null));
+            pod(e.getKey(), e.getValue().orElse(null), dirty, affected);
+        }
 
         for (String key : affected) {
             policy(key).ifPresent(p -> selections.add(Map.entry(p.namespace(), p.podSelector())));
@@ -175,6 +200,9 @@ public final class IncrementalCompiler {
                     dirty.add(p.nodeName());
                 }
             }
+        }
+        if (reachesClusterPolicies && (clusterPoliciesBefore || !index.clusterPolicies().isEmpty())) {
+            dirty.addAll(index.nodeNames());
         }
         dirty.retainAll(index.nodeNames());
         return new Update(compile(dirty), removed, policiesChanged);

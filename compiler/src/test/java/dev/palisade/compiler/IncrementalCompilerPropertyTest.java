@@ -1,6 +1,7 @@
 package dev.palisade.compiler;
 
 import dev.palisade.model.Cluster;
+import dev.palisade.model.ClusterNetworkPolicy;
 import dev.palisade.model.Namespace;
 import dev.palisade.model.NetworkPolicy;
 import dev.palisade.model.Node;
@@ -73,9 +74,22 @@ class IncrementalCompilerPropertyTest {
     Arbitrary<History> histories() {
         Arbitrary<Step> step = Combinators.combine(Arbitraries.integers().between(0, 200),
                 Arbitraries.integers().between(0, 2), Arbitraries.of(true, false, false)).as(Step::new);
-        return Combinators.combine(ClusterArbitraries.clusters(), ClusterArbitraries.clusters(),
-                ClusterArbitraries.clusters(), step.list().ofMinSize(1).ofMaxSize(25))
+        // Some versions have ClusterNetworkPolicies (named from a small pool, so they come, change and go) and
+        // some have none, so histories also cross between a cluster with them and one without.
+        Arbitrary<Cluster> cluster = Combinators.combine(ClusterArbitraries.clusters(),
+                        ClusterArbitraries.clusterPolicies().list().ofMaxSize(3), Arbitraries.of(true, false))
+                .as((c, cnps, with) -> with ? c.withClusterPolicies(named(cnps)) : c);
+        return Combinators.combine(cluster, cluster, cluster, step.list().ofMinSize(1).ofMaxSize(25))
                 .as((a, b, c, steps) -> new History(a, List.of(a, b, c), steps));
+    }
+
+    private static List<ClusterNetworkPolicy> named(List<ClusterNetworkPolicy> cnps) {
+        List<ClusterNetworkPolicy> out = new ArrayList<>();
+        for (int i = 0; i < cnps.size(); i++) {
+            ClusterNetworkPolicy p = cnps.get(i);
+            out.add(new ClusterNetworkPolicy("cnp-" + i, p.tier(), p.priority(), p.subject(), p.ingress(), p.egress()));
+        }
+        return out;
     }
 
     static SortedMap<String, NodeRuleSet> full(Cluster c) {
@@ -93,6 +107,7 @@ class IncrementalCompilerPropertyTest {
             c.nodes().forEach(n -> keys.add("node:" + n.name()));
             c.pods().forEach(p -> keys.add("pod:" + p.key()));
             c.policies().forEach(p -> keys.add("policy:" + p.key()));
+            c.clusterPolicies().forEach(p -> keys.add("cnp:" + p.name()));
         }
         return new ArrayList<>(keys);
     }
@@ -103,6 +118,7 @@ class IncrementalCompilerPropertyTest {
         private final SortedMap<String, Optional<Node>> nodes = new TreeMap<>();
         private final SortedMap<String, Optional<NetworkPolicy>> policies = new TreeMap<>();
         private final SortedMap<String, Optional<Pod>> pods = new TreeMap<>();
+        private final SortedMap<String, Optional<ClusterNetworkPolicy>> clusterPolicies = new TreeMap<>();
 
         void set(String object, Cluster version) {
             String kind = object.substring(0, object.indexOf(':'));
@@ -111,12 +127,13 @@ class IncrementalCompilerPropertyTest {
                 case "ns" -> namespaces.put(key, find(version.namespaces(), Namespace::name, key));
                 case "node" -> nodes.put(key, find(version.nodes(), Node::name, key));
                 case "pod" -> pods.put(key, find(version.pods(), Pod::key, key));
+                case "cnp" -> clusterPolicies.put(key, find(version.clusterPolicies(), ClusterNetworkPolicy::name, key));
                 default -> policies.put(key, find(version.policies(), NetworkPolicy::key, key));
             }
         }
 
         IncrementalCompiler.Delta delta() {
-            return new IncrementalCompiler.Delta(namespaces, nodes, policies, pods);
+            return new IncrementalCompiler.Delta(namespaces, nodes, policies, pods, clusterPolicies);
         }
 
         private static <T> Optional<T> find(List<T> in, Function<T, String> key, String wanted) {
@@ -130,12 +147,14 @@ class IncrementalCompilerPropertyTest {
         private final Map<String, Node> nodes = new TreeMap<>();
         private final Map<String, Pod> pods = new TreeMap<>();
         private final Map<String, NetworkPolicy> policies = new TreeMap<>();
+        private final Map<String, ClusterNetworkPolicy> clusterPolicies = new TreeMap<>();
 
         State(Cluster c) {
             c.namespaces().forEach(n -> namespaces.put(n.name(), n));
             c.nodes().forEach(n -> nodes.put(n.name(), n));
             c.pods().forEach(p -> pods.put(p.key(), p));
             c.policies().forEach(p -> policies.put(p.key(), p));
+            c.clusterPolicies().forEach(p -> clusterPolicies.put(p.name(), p));
         }
 
         void apply(IncrementalCompiler.Delta d) {
@@ -143,6 +162,7 @@ class IncrementalCompilerPropertyTest {
             put(nodes, d.nodes());
             put(pods, d.pods());
             put(policies, d.policies());
+            put(clusterPolicies, d.clusterPolicies());
         }
 
         private static <T> void put(Map<String, T> into, Map<String, Optional<T>> changes) {
@@ -157,7 +177,8 @@ class IncrementalCompilerPropertyTest {
 
         Cluster cluster() {
             return new Cluster(new ArrayList<>(namespaces.values()), new ArrayList<>(nodes.values()),
-                    new ArrayList<>(pods.values()), new ArrayList<>(policies.values()));
+                    new ArrayList<>(pods.values()), new ArrayList<>(policies.values()),
+                    new ArrayList<>(clusterPolicies.values()));
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.palisade.operator;
 
 import dev.palisade.compiler.ClusterIndex;
 import dev.palisade.compiler.PolicyCompiler;
+import dev.palisade.manifest.ClusterPolicyProjection;
 import dev.palisade.manifest.Projected;
 import dev.palisade.manifest.Projection;
 import dev.palisade.model.Cluster;
@@ -10,6 +11,7 @@ import dev.palisade.operator.resource.AddressSetSpec;
 import dev.palisade.operator.resource.PalisadeAddressSet;
 import dev.palisade.operator.resource.PalisadeNodeRuleSet;
 import dev.palisade.ruleset.NodeRuleSet;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -18,6 +20,7 @@ import io.fabric8.kubernetes.api.model.PodIPBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 
 import java.time.Duration;
 import java.util.List;
@@ -98,8 +101,34 @@ public final class Fixtures {
                 values(client.nodes().list().getItems().stream().map(Projection::node).toList()),
                 values(client.pods().inAnyNamespace().list().getItems().stream().map(Projection::pod).toList()),
                 values(client.network().v1().networkPolicies().inAnyNamespace().list().getItems().stream()
-                        .map(Projection::networkPolicy).toList()));
+                        .map(Projection::networkPolicy).toList()),
+                values(clusterPolicyObjects().stream().map(ClusterPolicyProjection::clusterNetworkPolicy).toList()));
         return new PolicyCompiler(new ClusterIndex(cluster)).compileNode(node);
+    }
+
+    /** The ClusterNetworkPolicies as the API server has them; none when their CRD is not installed. */
+    private List<GenericKubernetesResource> clusterPolicyObjects() {
+        try {
+            return client.genericKubernetesResources(ClusterPolicyProjection.API_VERSION, ClusterPolicyProjection.KIND)
+                    .list().getItems();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404 || client.getApiGroup("policy.networking.k8s.io") == null) {
+                return List.of();
+            }
+            throw e;
+        }
+    }
+
+    /** Applies a ClusterNetworkPolicy given as YAML (policy.networking.k8s.io/v1beta1). */
+    public GenericKubernetesResource clusterPolicy(String yaml) {
+        GenericKubernetesResource cnp = client.getKubernetesSerialization().unmarshal(yaml, GenericKubernetesResource.class);
+        return client.genericKubernetesResources(ClusterPolicyProjection.API_VERSION, ClusterPolicyProjection.KIND)
+                .resource(cnp).serverSideApply();
+    }
+
+    public void deleteClusterPolicy(String name) {
+        client.genericKubernetesResources(ClusterPolicyProjection.API_VERSION, ClusterPolicyProjection.KIND)
+                .withName(name).delete();
     }
 
     private static <T> List<T> values(List<Projected<T>> projected) {

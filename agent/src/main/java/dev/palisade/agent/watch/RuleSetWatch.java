@@ -10,6 +10,7 @@ import dev.palisade.operator.resource.GrantWire;
 import dev.palisade.operator.resource.NodeRuleSetSpec;
 import dev.palisade.operator.resource.PalisadeAddressSet;
 import dev.palisade.operator.resource.PalisadeNodeRuleSet;
+import dev.palisade.operator.resource.VerdictWire;
 import dev.palisade.ruleset.NodeRuleSet;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -194,6 +195,9 @@ public final class RuleSetWatch implements AutoCloseable {
         for (var d : java.util.List.of(spec.ruleSet().ingress(), spec.ruleSet().egress())) {
             for (GrantWire g : d.grants()) {
                 out.addAll(g.peers().addressSets());
+            }
+            for (VerdictWire v : d.verdicts()) {
+                out.addAll(v.peers().addressSets());
             }
         }
         return out;

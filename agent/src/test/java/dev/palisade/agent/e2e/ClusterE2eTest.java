@@ -352,6 +352,65 @@ class ClusterE2eTest {
         }
     }
 
+    /**
+     * An Admin-tier ClusterNetworkPolicy Deny overrides a NetworkPolicy allow, through the whole system: applied
+     * with kubectl, read by the operator, published as a verdict, rendered by the agent, probed with real packets.
+     */
+    @Test
+    @Order(10)
+    void anAdminDenyOverridesANetworkPolicyAllowAndIsWithdrawnWithItsPolicy() {
+        namespace("cnp-e2e", Map.of());
+        addPod("cnpweb", "n1", "cnp-e2e", Map.of("app", "cnpweb"));
+        addPod("cnpclient", "n2", "cnp-e2e", Map.of("app", "cnpclient"));
+        addPod("cnpfriend", "n3", "cnp-e2e", Map.of("app", "cnpfriend"));
+        api.apply("""
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: cnpweb-open, namespace: cnp-e2e}
+                spec:
+                  podSelector: {matchLabels: {app: cnpweb}}
+                  policyTypes: [Ingress]
+                  ingress:
+                  - from: [{podSelector: {}}]
+                    ports: [{protocol: TCP, port: 80}]
+                """);
+        eventually(SETTLE, () -> reaches("cnpclient", "cnpweb", 80) && reaches("cnpfriend", "cnpweb", 80)
+                && !reaches("cnpclient", "cnpweb", 8080), this::diagnostics);
+
+        api.apply("""
+                apiVersion: policy.networking.k8s.io/v1beta1
+                kind: ClusterNetworkPolicy
+                metadata: {name: cnp-e2e-deny}
+                spec:
+                  tier: Admin
+                  priority: 1
+                  subject:
+                    pods:
+                      namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: cnp-e2e}}
+                      podSelector: {matchLabels: {app: cnpweb}}
+                  ingress:
+                  - name: no-cnpclient
+                    action: Deny
+                    from:
+                    - pods:
+                        namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: cnp-e2e}}
+                        podSelector: {matchLabels: {app: cnpclient}}
+                    protocols:
+                    - tcp:
+                        destinationPort: {number: 80}
+                """);
+        eventually(SETTLE, () -> !reaches("cnpclient", "cnpweb", 80), this::diagnostics);
+        assertTrue(reaches("cnpfriend", "cnpweb", 80), "the Deny is for cnpclient only\n" + diagnostics());
+        assertFalse(api.admin().resources(PalisadeNodeRuleSet.class).withName("n1").get().getSpec().ruleSet()
+                .ingress().verdicts().isEmpty(), "n1's rule set carries the verdict");
+
+        api.admin().genericKubernetesResources("policy.networking.k8s.io/v1beta1", "ClusterNetworkPolicy")
+                .withName("cnp-e2e-deny").delete();
+        eventually(SETTLE, () -> reaches("cnpclient", "cnpweb", 80), this::diagnostics);
+        assertTrue(api.admin().resources(PalisadeNodeRuleSet.class).withName("n1").get().getSpec().ruleSet()
+                .ingress().verdicts().isEmpty(), "withdrawn with its policy");
+    }
+
     // ---- cluster plumbing ----------------------------------------------------------------------
 
     private void startOperator() {

@@ -77,13 +77,14 @@ public final class OversizeGuard {
         return order;
     }
 
-    /** The rule set with none of these policies' grants; isolation untouched. */
+    /** The rule set with none of these policies' grants; isolation and ClusterNetworkPolicy verdicts untouched. */
     static NodeRuleSet without(NodeRuleSet rs, Set<String> policies) {
         return new NodeRuleSet(rs.node(), rs.localPods(), without(rs.ingress(), policies), without(rs.egress(), policies),
                 rs.holders());
     }
 
     private static DirectionRules without(DirectionRules d, Set<String> policies) {
-        return new DirectionRules(d.isolated(), d.grants().stream().filter(g -> !policies.contains(g.policy())).toList());
+        return new DirectionRules(d.isolated(), d.grants().stream().filter(g -> !policies.contains(g.policy())).toList(),
+                d.verdicts());
     }
 }

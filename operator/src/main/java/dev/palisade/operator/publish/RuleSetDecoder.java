@@ -7,6 +7,8 @@ import dev.palisade.operator.resource.DirectionWire;
 import dev.palisade.operator.resource.GrantWire;
 import dev.palisade.operator.resource.PeersWire;
 import dev.palisade.operator.resource.RuleSetWire;
+import dev.palisade.operator.resource.VerdictWire;
+import dev.palisade.ruleset.ClusterVerdict;
 import dev.palisade.ruleset.DirectionRules;
 import dev.palisade.ruleset.Grant;
 import dev.palisade.ruleset.NodeRuleSet;
@@ -55,7 +57,20 @@ public final class RuleSetDecoder {
             grants.add(new Grant(g.policy(), g.rule(), addresses(g.pods()), peers(g.peers(), sets),
                     g.ports().stream().map(WireText::parsePort).toList()));
         }
-        return new DirectionRules(addresses(d.isolated()), grants);
+        List<ClusterVerdict> verdicts = new ArrayList<>();
+        for (VerdictWire v : d.verdicts()) {
+            verdicts.add(new ClusterVerdict(decision(v.decision()), v.rule(), addresses(v.pods()), peers(v.peers(), sets),
+                    v.ports().stream().map(WireText::parsePort).toList(), v.coversOtherProtocols()));
+        }
+        return new DirectionRules(addresses(d.isolated()), grants, verdicts);
+    }
+
+    private static ClusterVerdict.Decision decision(String text) {
+        try {
+            return ClusterVerdict.Decision.valueOf(text);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new IllegalArgumentException("verdict decision \"" + text + "\" is not ACCEPT or DENY", e);
+        }
     }
 
     private static PeerSet peers(PeersWire p, Function<String, Optional<AddressSetSpec>> sets) {

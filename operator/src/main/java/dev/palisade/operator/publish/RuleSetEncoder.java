@@ -8,6 +8,8 @@ import dev.palisade.operator.resource.GrantWire;
 import dev.palisade.operator.resource.NodeRuleSetSpec;
 import dev.palisade.operator.resource.PeersWire;
 import dev.palisade.operator.resource.RuleSetWire;
+import dev.palisade.operator.resource.VerdictWire;
+import dev.palisade.ruleset.ClusterVerdict;
 import dev.palisade.ruleset.DirectionRules;
 import dev.palisade.ruleset.Grant;
 import dev.palisade.ruleset.NodeRuleSet;
@@ -124,6 +126,9 @@ public final class RuleSetEncoder {
                 for (GrantWire g : d.grants()) {
                     inline += g.peers().inlineEntries();
                 }
+                for (VerdictWire v : d.verdicts()) {
+                    inline += v.peers().inlineEntries();
+                }
             }
             NodeRuleSetSpec.Summary summary = new NodeRuleSetSpec.Summary(wire.localPods().size(), grants, inline,
                     sets.size(), hash.substring(0, 12));
@@ -131,18 +136,20 @@ public final class RuleSetEncoder {
         }
 
         private DirectionWire direction(DirectionRules d, int inlineLimit, SortedSet<String> sets) {
-            if (!d.verdicts().isEmpty()) {
-                // The wire (and the PalisadeNodeRuleSet schema) has no field for them yet; dropping them would
-                // publish a rule set without its Deny verdicts. The operator does not read ClusterNetworkPolicies
-                // yet, so this is unreachable until the informer and the wire field come together.
-                throw new IllegalArgumentException("node rule set with ClusterNetworkPolicy verdicts: not carried on the wire yet");
-            }
             List<GrantWire> grants = new ArrayList<>(d.grants().size());
             for (Grant g : d.grants()) {
                 grants.add(new GrantWire(g.policy(), g.rule(), addresses(g.pods()), peers(g.peers(), inlineLimit, sets),
                         g.ports().stream().map(WireText::port).toList()));
             }
-            return new DirectionWire(addresses(d.isolated()), grants);
+            // Verdict peers go the way of grant peers (inline when small, shared parts when large): a Deny of a
+            // whole namespace's pods would otherwise carry every address on every node it reaches.
+            List<VerdictWire> verdicts = new ArrayList<>(d.verdicts().size());
+            for (ClusterVerdict v : d.verdicts()) {
+                verdicts.add(new VerdictWire(v.decision().name(), v.rule(), addresses(v.pods()),
+                        peers(v.peers(), inlineLimit, sets), v.ports().stream().map(WireText::port).toList(),
+                        v.otherProtocols()));
+            }
+            return new DirectionWire(addresses(d.isolated()), grants, verdicts);
         }
 
         private PeersWire peers(PeerSet p, int inlineLimit, SortedSet<String> sets) {

@@ -1,10 +1,12 @@
 package dev.palisade.operator.watch;
 
 import dev.palisade.compiler.IncrementalCompiler;
+import dev.palisade.manifest.ClusterPolicyProjection;
 import dev.palisade.manifest.Diagnostic;
 import dev.palisade.manifest.Projected;
 import dev.palisade.manifest.Projection;
 import dev.palisade.model.Cluster;
+import dev.palisade.model.ClusterNetworkPolicy;
 import dev.palisade.model.Namespace;
 import dev.palisade.model.NetworkPolicy;
 import dev.palisade.model.Node;
@@ -12,8 +14,12 @@ import dev.palisade.model.Pod;
 import dev.palisade.operator.resource.PalisadeAddressSet;
 import dev.palisade.operator.resource.PalisadeNodeRuleSet;
 import dev.palisade.operator.resource.PalisadePolicyStatus;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
@@ -31,6 +37,9 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -61,7 +70,16 @@ public final class ClusterCache implements AutoCloseable {
     }
 
     /** The kinds the compiler reads; a change to pods is the common, least urgent one. */
-    public enum Input { namespaces, nodes, pods, networkpolicies }
+    public enum Input { namespaces, nodes, pods, networkpolicies, clusternetworkpolicies }
+
+    /**
+     * policy.networking.k8s.io/v1beta1 ClusterNetworkPolicy, named in full: fabric8 has no typed class, and its
+     * {@code genericKubernetesResources(apiVersion, kind)} asks API discovery for the plural, which fails at once
+     * when the CRD is not installed; with the plural given, a missing CRD is a 404 on list, handled below.
+     */
+    static final ResourceDefinitionContext CLUSTER_NETWORK_POLICY = new ResourceDefinitionContext.Builder()
+            .withGroup("policy.networking.k8s.io").withVersion("v1beta1").withKind(ClusterPolicyProjection.KIND)
+            .withPlural("clusternetworkpolicies").withNamespaced(false).build();
 
     private final KubernetesClient client;
     private final Consumer<Input> onInput;
@@ -72,6 +90,23 @@ public final class ClusterCache implements AutoCloseable {
     private final Map<String, Pod> pods = new ConcurrentHashMap<>();
     private final Map<String, NetworkPolicy> policies = new ConcurrentHashMap<>();
     private final Map<String, PolicyMeta> policyMeta = new ConcurrentHashMap<>();
+    private final Map<String, ClusterNetworkPolicy> clusterPolicies = new ConcurrentHashMap<>();
+    /**
+     * Set when listing ClusterNetworkPolicies answered 404: the CRD is not installed. The cache then counts them as
+     * listed, and none (a cluster without the CRD works as before it existed). That informer stops (fabric8 would
+     * log a warning with a stack trace at every retry, forever); a probe lists them every
+     * {@link #CRD_PROBE_PERIOD_SECONDS} and starts a new informer once the CRD is installed, whose objects then
+     * come in like any other change.
+     */
+    private volatile boolean clusterPoliciesAbsent;
+    /** Not in {@link #informers}: it is replaced when the CRD comes back. */
+    private volatile SharedIndexInformer<GenericKubernetesResource> clusterPolicyInformer;
+    private final ScheduledExecutorService crdProbe = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "palisade-cnp-crd-probe");
+        t.setDaemon(true);
+        return t;
+    });
+    static final long CRD_PROBE_PERIOD_SECONDS = 30;
     /** Keys changed since the loop last took them, per kind; noted after the map is updated. */
     private final Map<Input, Set<String>> changed = new EnumMap<>(Input.class);
 
@@ -144,6 +179,61 @@ public final class ClusterCache implements AutoCloseable {
             });
             informer.start();
         });
+        startClusterPolicies();
+    }
+
+    private synchronized void startClusterPolicies() {
+        SharedIndexInformer<GenericKubernetesResource> informer = client.genericKubernetesResources(CLUSTER_NETWORK_POLICY)
+                .withLimit(LIST_LIMIT).runnableInformer(0);
+        handle(Input.clusternetworkpolicies, informer, ClusterPolicyProjection::clusterNetworkPolicy, clusterPolicies, null);
+        informer.exceptionHandler((started, t) -> {
+            if (notFound(t)) {
+                // A serving API server has synced its CRDs (readyz: poststarthook/crd-informer-synced), so a 404
+                // means the CRD is not installed (or was deleted, with its objects), not that it is late.
+                clusterPoliciesGone();
+                return false;
+            }
+            LOG.warn("informer on {} failed, retrying: {}", Input.clusternetworkpolicies, t.toString());
+            return true;
+        });
+        clusterPolicyInformer = informer;
+        informer.start();
+    }
+
+    private synchronized void clusterPoliciesGone() {
+        if (clusterPoliciesAbsent) {
+            return;
+        }
+        LOG.info("ClusterNetworkPolicy (policy.networking.k8s.io/v1beta1) is not served, its CRD is not installed: "
+                + "compiling without ClusterNetworkPolicies; checking for the CRD every {} s", CRD_PROBE_PERIOD_SECONDS);
+        for (String key : List.copyOf(clusterPolicies.keySet())) {
+            clusterPolicies.remove(key);
+            changed.get(Input.clusternetworkpolicies).add(key);
+        }
+        clusterPoliciesAbsent = true;
+        onInput.accept(Input.clusternetworkpolicies);
+        crdProbe.schedule(this::probeCrd, CRD_PROBE_PERIOD_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** Lists one ClusterNetworkPolicy; once that works the CRD is installed and a new informer takes over. */
+    private void probeCrd() {
+        try {
+            client.genericKubernetesResources(CLUSTER_NETWORK_POLICY).list(new ListOptionsBuilder().withLimit(1L).build());
+        } catch (RuntimeException e) {
+            if (!notFound(e)) {
+                LOG.debug("probing for the ClusterNetworkPolicy CRD failed: {}", e.toString());
+            }
+            crdProbe.schedule(this::probeCrd, CRD_PROBE_PERIOD_SECONDS, TimeUnit.SECONDS);
+            return;
+        }
+        synchronized (this) {
+            // Until the new informer has listed, synced() is false and passes wait for it (a moment): its objects
+            // then arrive as changes like any others.
+            LOG.info("ClusterNetworkPolicy (policy.networking.k8s.io/v1beta1) is served now: watching it");
+            clusterPolicyInformer.stop();
+            clusterPoliciesAbsent = false;
+            startClusterPolicies();
+        }
     }
 
     private void own(String name, SharedIndexInformer<?> informer) {
@@ -171,6 +261,13 @@ public final class ClusterCache implements AutoCloseable {
     private <T extends HasMetadata, R> void input(Input kind, SharedIndexInformer<T> informer,
                                                   Function<T, Projected<R>> project, Map<String, R> into,
                                                   Map<String, PolicyMeta> meta) {
+        handle(kind, informer, project, into, meta);
+        informers.put(kind.name(), informer);
+    }
+
+    private <T extends HasMetadata, R> void handle(Input kind, SharedIndexInformer<T> informer,
+                                                   Function<T, Projected<R>> project, Map<String, R> into,
+                                                   Map<String, PolicyMeta> meta) {
         informer.addEventHandler(new ResourceEventHandler<T>() {
             @Override
             public void onAdd(T obj) {
@@ -198,6 +295,10 @@ public final class ClusterCache implements AutoCloseable {
                 Projected<R> p = project.apply(obj);
                 if (p.value().isPresent()) {
                     into.put(key, p.value().get());
+                    if (!p.diagnostics().isEmpty() && meta == null) {
+                        // No status object for these kinds yet: the log is where a fail-closed reading shows.
+                        LOG.warn("{} {}: read with problems (fails closed): {}", kind, key, p.diagnostics());
+                    }
                 } else {
                     // The API server validated it, so this is a field the projection is stricter about.
                     LOG.warn("{} {} cannot be used: {}", kind, key, p.diagnostics());
@@ -212,19 +313,36 @@ public final class ClusterCache implements AutoCloseable {
                 onInput.accept(kind);
             }
         });
-        informers.put(kind.name(), informer);
     }
 
-    /** Whether every informer has listed once; the loop computes nothing before (a partial view would delete). */
+    /**
+     * Whether every informer has listed once; the loop computes nothing before (a partial view would delete).
+     * ClusterNetworkPolicies count as listed when their CRD is not installed (none of them exist then).
+     */
     public boolean synced() {
-        return informers.values().stream().allMatch(SharedIndexInformer::hasSynced);
+        return informers.values().stream().allMatch(SharedIndexInformer::hasSynced) && clusterPoliciesSynced();
     }
 
-    /** resource name to synced, in a fixed order (for the informer_synced metric). */
+    private boolean clusterPoliciesSynced() {
+        SharedIndexInformer<GenericKubernetesResource> informer = clusterPolicyInformer;
+        return clusterPoliciesAbsent || (informer != null && informer.hasSynced());
+    }
+
+    /** resource name to synced as {@link #synced()} counts it, in a fixed order (for the informer_synced metric). */
     public Map<String, Boolean> syncState() {
         Map<String, Boolean> out = new LinkedHashMap<>();
         informers.forEach((name, informer) -> out.put(name, informer.hasSynced()));
+        out.put(Input.clusternetworkpolicies.name(), clusterPoliciesSynced());
         return out;
+    }
+
+    private static boolean notFound(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof KubernetesClientException k && k.getCode() == 404) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -235,7 +353,8 @@ public final class ClusterCache implements AutoCloseable {
     public Snapshot snapshot() {
         changed.values().forEach(Set::clear);
         Cluster cluster = new Cluster(new ArrayList<>(namespaces.values()), new ArrayList<>(nodes.values()),
-                new ArrayList<>(pods.values()), new ArrayList<>(policies.values()));
+                new ArrayList<>(pods.values()), new ArrayList<>(policies.values()),
+                new ArrayList<>(clusterPolicies.values()));
         return new Snapshot(cluster, Map.copyOf(policyMeta));
     }
 
@@ -247,7 +366,8 @@ public final class ClusterCache implements AutoCloseable {
      */
     public IncrementalCompiler.Delta takeChanges(boolean pods) {
         return new IncrementalCompiler.Delta(take(Input.namespaces, namespaces), take(Input.nodes, nodes),
-                take(Input.networkpolicies, policies), pods ? take(Input.pods, this.pods) : new TreeMap<>());
+                take(Input.networkpolicies, policies), pods ? take(Input.pods, this.pods) : new TreeMap<>(),
+                take(Input.clusternetworkpolicies, clusterPolicies));
     }
 
     private <T> SortedMap<String, Optional<T>> take(Input kind, Map<String, T> from) {
@@ -289,6 +409,12 @@ public final class ClusterCache implements AutoCloseable {
 
     @Override
     public void close() {
+        crdProbe.shutdownNow();
         informers.values().forEach(SharedIndexInformer::stop);
+        synchronized (this) {
+            if (clusterPolicyInformer != null) {
+                clusterPolicyInformer.stop();
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.palisade.operator.publish;
 
 import dev.palisade.model.IpAddress;
 import dev.palisade.model.Protocol;
+import dev.palisade.ruleset.ClusterVerdict;
 import dev.palisade.ruleset.DirectionRules;
 import dev.palisade.ruleset.Grant;
 import dev.palisade.ruleset.NodeRuleSet;
@@ -74,6 +75,21 @@ class OversizeGuardTest {
         assertFalse(f.fits(10));
         assertEquals(Set.of("app/dns", "app/small", "big/wide"), f.dropped());
         assertTrue(f.node().ruleSet().ingress().grants().isEmpty() && f.node().ruleSet().egress().grants().isEmpty());
+    }
+
+    /** Leaving out NetworkPolicy allowances must not take a ClusterNetworkPolicy Deny with them. */
+    @Test
+    void clusterNetworkPolicyVerdictsAreKeptWhenAllowancesAreLeftOut() {
+        NodeRuleSet plain = node();
+        ClusterVerdict deny = new ClusterVerdict(ClusterVerdict.Decision.DENY, "lockdown#ingress[0]", plain.localPods(),
+                PeerSet.ANY, List.of(new PortRange(Protocol.TCP, 22, 22)), true);
+        NodeRuleSet rs = new NodeRuleSet("n1", plain.localPods(), plain.ingress().withVerdicts(List.of(deny)), plain.egress());
+        OversizeGuard.Fitted f = OversizeGuard.fit(rs, ENCODER, 10);
+        assertEquals(Set.of("app/dns", "app/small", "big/wide"), f.dropped());
+        var verdicts = f.node().ruleSet().ingress().verdicts();
+        assertEquals(1, verdicts.size());
+        assertEquals("DENY", verdicts.get(0).decision());
+        assertEquals(List.of("TCP/22"), verdicts.get(0).ports());
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.palisade.model.IpRange;
 import dev.palisade.model.Protocol;
 import dev.palisade.operator.resource.AddressSetSpec;
 import dev.palisade.operator.resource.PeersWire;
+import dev.palisade.ruleset.ClusterVerdict;
 import dev.palisade.ruleset.DirectionRules;
 import dev.palisade.ruleset.Grant;
 import dev.palisade.ruleset.NodeRuleSet;
@@ -21,7 +22,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RuleSetEncoderTest {
@@ -55,17 +58,76 @@ class RuleSetEncoderTest {
         return RuleSetDecoder.decode(node, d.nodes().get(node).ruleSet(), n -> Optional.ofNullable(d.addressSets().get(n)));
     }
 
-    /** The wire has no field for ClusterNetworkPolicy verdicts yet: refusing beats publishing a rule set without its Deny verdicts. */
+    /** {@code node} with an ingress Deny from {@code peers} peers on TCP 80 and ICMP, and an egress Accept to anywhere. */
+    private static NodeRuleSet withVerdicts(NodeRuleSet plain, int peers) {
+        PeerSet far = new PeerSet(false, addresses(5000, peers),
+                List.of(new IpRange(IpAddress.parse("172.16.0.0"), IpAddress.parse("172.16.255.255"))));
+        ClusterVerdict deny = new ClusterVerdict(ClusterVerdict.Decision.DENY, "lockdown#ingress[0]", plain.localPods(), far,
+                List.of(new PortRange(Protocol.TCP, 80, 80)), true);
+        ClusterVerdict accept = new ClusterVerdict(ClusterVerdict.Decision.ACCEPT, "dns#egress[2]",
+                new TreeSet<>(List.of(v4(1))), PeerSet.ANY, List.of(new PortRange(Protocol.UDP, 53, 53)), false);
+        return new NodeRuleSet(plain.node(), plain.localPods(), plain.ingress().withVerdicts(List.of(deny)),
+                plain.egress().withVerdicts(List.of(accept)), plain.holders());
+    }
+
     @Test
-    void aRuleSetWithClusterNetworkPolicyVerdictsIsRefusedNotPublishedWithout() {
-        NodeRuleSet plain = node("node-1", 10);
-        var deny = new dev.palisade.ruleset.ClusterVerdict(dev.palisade.ruleset.ClusterVerdict.Decision.DENY, "cnp#ingress[0]",
-                plain.localPods(), PeerSet.ANY, List.of(), true);
-        NodeRuleSet withVerdicts = new NodeRuleSet("node-1", plain.localPods(),
-                plain.ingress().withVerdicts(List.of(deny)), plain.egress());
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> new RuleSetEncoder(RuleSetEncoder.Limits.DEFAULT).encode(List.of(withVerdicts)));
-        assertTrue(e.getMessage().contains("not carried on the wire yet"), e.getMessage());
+    void clusterNetworkPolicyVerdictsTravelInlineAndRoundTrip() {
+        NodeRuleSet rs = withVerdicts(node("node-1", 3), 3);
+        RuleSetEncoder.Desired d = new RuleSetEncoder(RuleSetEncoder.Limits.DEFAULT).encode(List.of(rs));
+        assertTrue(d.addressSets().isEmpty());
+        assertEquals(rs, roundTrip(d, "node-1"));
+        var in = d.nodes().get("node-1").ruleSet().ingress().verdicts();
+        assertEquals(1, in.size());
+        assertEquals("DENY", in.get(0).decision());
+        assertEquals(List.of("TCP/80"), in.get(0).ports());
+        assertEquals(Boolean.TRUE, in.get(0).otherProtocols());
+        assertEquals(List.of("10.0.19.136", "10.0.19.137", "10.0.19.138"), in.get(0).peers().addresses());
+        String json = CanonicalJson.text(d.nodes().get("node-1").ruleSet());
+        assertTrue(json.contains("\"verdicts\":[{\"decision\":\"DENY\",\"otherProtocols\":true,"), json);
+        assertTrue(json.contains("{\"decision\":\"ACCEPT\",\"peers\":{\"any\":true},\"pods\":[\"10.0.0.1\"],"
+                + "\"ports\":[\"UDP/53\"],\"rule\":\"dns#egress[2]\"}"), json);
+        assertNotEquals(new RuleSetEncoder(RuleSetEncoder.Limits.DEFAULT).encode(List.of(node("node-1", 3)))
+                .nodes().get("node-1").hash(), d.nodes().get("node-1").hash(), "the verdicts are part of the hash");
+    }
+
+    @Test
+    void largeVerdictPeerSetsShareThePartsOfGrantPeerSets() {
+        RuleSetEncoder encoder = new RuleSetEncoder(new RuleSetEncoder.Limits(16, 64, 1 << 20));
+        NodeRuleSet rs = withVerdicts(node("node-1", 500), 500);
+        RuleSetEncoder.Desired d = encoder.encode(List.of(rs));
+        assertEquals(rs, roundTrip(d, "node-1"));
+        var deny = d.nodes().get("node-1").ruleSet().ingress().verdicts().get(0);
+        assertTrue(deny.peers().addresses().isEmpty() && deny.peers().ranges().isEmpty());
+        assertTrue(d.nodes().get("node-1").addressSets().containsAll(deny.peers().addressSets()));
+        assertTrue(d.addressSets().keySet().containsAll(deny.peers().addressSets()));
+        assertEquals(32, d.addressSets().size(), "two peer sets of 501 entries, 16 parts each");
+        assertThrows(IllegalArgumentException.class, () -> RuleSetDecoder.decode("node-1", d.nodes().get("node-1").ruleSet(),
+                n -> deny.peers().addressSets().contains(n) ? Optional.empty() : Optional.ofNullable(d.addressSets().get(n))),
+                "a verdict with a missing part is not decoded without it");
+    }
+
+    /** Rule sets without verdicts render exactly as before the field existed (golden files and hashes unchanged). */
+    @Test
+    void withoutVerdictsTheFieldIsLeftOut() {
+        RuleSetEncoder.Desired d = new RuleSetEncoder(RuleSetEncoder.Limits.DEFAULT).encode(List.of(node("node-1", 3)));
+        String json = CanonicalJson.text(d.nodes().get("node-1").ruleSet());
+        assertFalse(json.contains("verdicts"), json);
+        assertTrue(json.contains("\"ingress\":{\"grants\":["), json);
+    }
+
+    @Test
+    void aVerdictWithAnUnknownDecisionIsNotDecoded() {
+        RuleSetEncoder.Desired d = new RuleSetEncoder(RuleSetEncoder.Limits.DEFAULT).encode(List.of(withVerdicts(node("node-1", 3), 3)));
+        var wire = d.nodes().get("node-1").ruleSet();
+        var v = wire.ingress().verdicts().get(0);
+        var bad = new dev.palisade.operator.resource.RuleSetWire(wire.localPods(),
+                new dev.palisade.operator.resource.DirectionWire(wire.ingress().isolated(), wire.ingress().grants(),
+                        List.of(new dev.palisade.operator.resource.VerdictWire("PASS", v.rule(), v.pods(), v.peers(),
+                                v.ports(), v.otherProtocols()))),
+                wire.egress(), wire.holders());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RuleSetDecoder.decode("node-1", bad, n -> Optional.empty()));
+        assertTrue(e.getMessage().contains("\"PASS\""), e.getMessage());
     }
 
     @Test
