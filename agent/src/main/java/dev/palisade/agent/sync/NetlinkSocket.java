@@ -1,5 +1,6 @@
 package dev.palisade.agent.sync;
 
+import dev.palisade.model.IpAddress;
 import jnr.ffi.LastError;
 import jnr.ffi.Runtime;
 
@@ -155,6 +156,18 @@ final class NetlinkSocket implements AutoCloseable {
     /** One attribute: its type (flags masked off), where its value starts, and the value's length. */
     interface AttributeVisitor {
         void visit(int type, int value, int length);
+    }
+
+    /** An address attribute (4 bytes IPv4, 16 IPv6, network order) at {@code at}; null for any other length. */
+    static IpAddress address(ByteBuffer m, int at, int length) {
+        ByteBuffer be = m.duplicate().order(ByteOrder.BIG_ENDIAN);
+        if (length == 4) {
+            return new IpAddress(IpAddress.Family.V4, 0, Integer.toUnsignedLong(be.getInt(at)));
+        }
+        if (length == 16) {
+            return new IpAddress(IpAddress.Family.V6, be.getLong(at), be.getLong(at + 8));
+        }
+        return null;
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.palisade.agent.sync;
 import dev.palisade.model.IpAddress;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -45,20 +44,9 @@ final class NodeAddresses {
         IpAddress[] found = new IpAddress[2]; // IFA_ADDRESS, IFA_LOCAL
         NetlinkSocket.attributes(m, NetlinkSocket.HEADER + IFADDRMSG, m.getInt(0), (attr, value, length) -> {
             if (attr == IFA_ADDRESS || attr == IFA_LOCAL) {
-                found[attr - IFA_ADDRESS] = address(m, value, length);
+                found[attr - IFA_ADDRESS] = NetlinkSocket.address(m, value, length);
             }
         });
         return found[1] != null ? found[1] : found[0];
-    }
-
-    private static IpAddress address(ByteBuffer m, int at, int length) {
-        ByteBuffer be = m.duplicate().order(ByteOrder.BIG_ENDIAN);
-        if (length == 4) {
-            return new IpAddress(IpAddress.Family.V4, 0, Integer.toUnsignedLong(be.getInt(at)));
-        }
-        if (length == 16) {
-            return new IpAddress(IpAddress.Family.V6, be.getLong(at), be.getLong(at + 8));
-        }
-        return null;
     }
 }

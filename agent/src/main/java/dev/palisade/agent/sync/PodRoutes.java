@@ -5,7 +5,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Collections;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -112,7 +111,7 @@ public final class PodRoutes implements AutoCloseable {
         boolean[] gateway = {false};
         NetlinkSocket.attributes(m, at + RTMSG, m.getInt(0), (attr, value, length) -> {
             switch (attr) {
-                case RTA_DST -> dst[0] = address(m, value, length);
+                case RTA_DST -> dst[0] = NetlinkSocket.address(m, value, length);
                 case RTA_OIF -> oif[0] = length == 4 ? m.getInt(value) : 0;
                 case RTA_GATEWAY -> gateway[0] = true;
                 case RTA_TABLE -> table[0] = length == 4 ? m.getInt(value) : table[0];
@@ -124,17 +123,6 @@ public final class PodRoutes implements AutoCloseable {
             return;
         }
         out.put(dst[0], oif[0]);
-    }
-
-    private static IpAddress address(ByteBuffer m, int at, int length) {
-        ByteBuffer be = m.duplicate().order(ByteOrder.BIG_ENDIAN);
-        if (length == 4) {
-            return new IpAddress(IpAddress.Family.V4, 0, Integer.toUnsignedLong(be.getInt(at)));
-        }
-        if (length == 16) {
-            return new IpAddress(IpAddress.Family.V6, be.getLong(at), be.getLong(at + 8));
-        }
-        return null;
     }
 
     /** Starts the thread and returns once it is subscribed and has handed over the first map. */
