@@ -7,6 +7,7 @@ import dev.palisade.agent.sync.RuleSetRevision;
 import dev.palisade.agent.sync.SyncLoop;
 import dev.palisade.agent.telemetry.AgentMetrics;
 import dev.palisade.dataplane.kernel.LibNftables;
+import dev.palisade.dataplane.kernel.TestNetns;
 import dev.palisade.dataplane.sync.Backoff;
 import dev.palisade.model.Cidr;
 import dev.palisade.model.IpAddress;
@@ -17,9 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,16 +40,13 @@ class HandEditRepairKernelTest {
     /** Far below the verification interval (an hour), far above any repair on a loaded machine. */
     private static final Duration DEADLINE = Duration.ofSeconds(60);
 
-    private String netns;
+    private TestNetns netns;
     private SyncLoop loop;
 
     @BeforeEach
     void up() {
         Sh.requireRoot();
-        byte[] b = new byte[3];
-        new SecureRandom().nextBytes(b);
-        netns = "pahe" + HexFormat.of().formatHex(b);
-        Sh.run(List.of("ip", "netns", "add", netns)).orThrow();
+        netns = TestNetns.create();
     }
 
     @AfterEach
@@ -58,7 +54,9 @@ class HandEditRepairKernelTest {
         if (loop != null) {
             loop.close();
         }
-        Sh.run(List.of("ip", "netns", "delete", netns));
+        if (netns != null) {
+            netns.close();
+        }
     }
 
     private AgentMetrics start(boolean hearCommits) throws Exception {
@@ -70,7 +68,7 @@ class HandEditRepairKernelTest {
                 DirectionRules.NONE)));
         AgentMetrics metrics = new AgentMetrics();
         loop = new SyncLoop(new SyncLoop.Settings("n1", true, List.of(), Duration.ofHours(1), Duration.ofHours(1),
-                Backoff.DEFAULT, Optional.of(netns), hearCommits), LibNftables::open, SyncLoop::kernelGeneration,
+                Backoff.DEFAULT, Optional.of(netns.name()), hearCommits), LibNftables::open, SyncLoop::kernelGeneration,
                 Conntrack.KERNEL, Optional.empty(), inputs, metrics, (r, e) -> { });
         loop.start();
         loop.firstFullApply().get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
@@ -78,7 +76,7 @@ class HandEditRepairKernelTest {
     }
 
     private String listing() {
-        return Sh.inNetns(netns, "nft", "list", "table", "inet", "palisade").out();
+        return Sh.inNetns(netns.name(), "nft", "list", "table", "inet", "palisade").out();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -90,7 +88,7 @@ class HandEditRepairKernelTest {
         Thread.sleep(300); // the agent's own commit was heard and found to be its own
         assertEquals(0.0, metrics.driftRepairCount(), "the agent's own commit is not drift");
         long t0 = System.nanoTime();
-        Sh.inNetns(netns, ("nft " + edit).split(" ")).orThrow();
+        Sh.inNetns(netns.name(), ("nft " + edit).split(" ")).orThrow();
         ApiServer.eventually(DEADLINE, () -> metrics.driftRepairCount() >= 1, metrics::text);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.println("hand edit \"" + edit + "\" repaired " + ms + " ms after it");
@@ -103,11 +101,11 @@ class HandEditRepairKernelTest {
         Thread.sleep(300);
         String before = verifications(metrics);
         for (int i = 0; i < 5; i++) { // kube-proxy's table in nftables mode commits like this, many times a second
-            Sh.inNetns(netns, "nft", "add", "table", "inet", "other" + i).orThrow();
+            Sh.inNetns(netns.name(), "nft", "add", "table", "inet", "other" + i).orThrow();
         }
         Thread.sleep(1000);
         assertEquals(before, verifications(metrics), "commits of other tables verified ours");
-        Sh.inNetns(netns, "nft", "flush", "table", "inet", "palisade").orThrow();
+        Sh.inNetns(netns.name(), "nft", "flush", "table", "inet", "palisade").orThrow();
         ApiServer.eventually(DEADLINE, () -> metrics.driftRepairCount() >= 1, metrics::text);
     }
 
@@ -120,7 +118,7 @@ class HandEditRepairKernelTest {
     void controlWithoutTheSubscriptionTheEditStaysUntilTheNextVerification(String edit) throws Exception {
         AgentMetrics metrics = start(false);
         String before = listing();
-        Sh.inNetns(netns, ("nft " + edit).split(" ")).orThrow();
+        Sh.inNetns(netns.name(), ("nft " + edit).split(" ")).orThrow();
         Thread.sleep(2000);
         assertEquals(0.0, metrics.driftRepairCount());
         assertTrue(!listing().equals(before), "the flushed table stayed flushed");

@@ -8,6 +8,7 @@ import dev.palisade.agent.sync.RuleSetRevision;
 import dev.palisade.agent.sync.SyncLoop;
 import dev.palisade.agent.telemetry.AgentMetrics;
 import dev.palisade.dataplane.kernel.LibNftables;
+import dev.palisade.dataplane.kernel.TestNetns;
 import dev.palisade.dataplane.nft.Limits;
 import dev.palisade.dataplane.sync.Backoff;
 import dev.palisade.model.Cidr;
@@ -18,9 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,16 +41,13 @@ class LongNodeNameKernelTest {
             + "d".repeat(61);
     private static final Duration DEADLINE = Duration.ofSeconds(60);
 
-    private String netns;
+    private TestNetns netns;
     private SyncLoop loop;
 
     @BeforeEach
     void up() {
         Sh.requireRoot();
-        byte[] b = new byte[3];
-        new SecureRandom().nextBytes(b);
-        netns = "pall" + HexFormat.of().formatHex(b);
-        Sh.run(List.of("ip", "netns", "add", netns)).orThrow();
+        netns = TestNetns.create();
     }
 
     @AfterEach
@@ -59,7 +55,9 @@ class LongNodeNameKernelTest {
         if (loop != null) {
             loop.close();
         }
-        Sh.run(List.of("ip", "netns", "delete", netns));
+        if (netns != null) {
+            netns.close();
+        }
     }
 
     @Test
@@ -73,22 +71,22 @@ class LongNodeNameKernelTest {
                 DirectionRules.NONE)));
         AgentMetrics metrics = new AgentMetrics();
         loop = new SyncLoop(new SyncLoop.Settings(NODE, true, List.of(), Duration.ofHours(1), Duration.ofHours(1),
-                Backoff.DEFAULT, Optional.of(netns)), LibNftables::open, SyncLoop::kernelGeneration,
+                Backoff.DEFAULT, Optional.of(netns.name())), LibNftables::open, SyncLoop::kernelGeneration,
                 Conntrack.KERNEL, Optional.empty(), inputs, metrics, (r, e) -> { });
         loop.start();
         loop.firstFullApply().get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
 
-        String policy = Sh.inNetns(netns, "nft", "list", "table", "inet", "palisade").orThrow().out();
+        String policy = Sh.inNetns(netns.name(), "nft", "list", "table", "inet", "palisade").orThrow().out();
         String comment = Limits.label("palisade: policy for node ", NODE);
         assertTrue(policy.contains("comment \"" + comment + "\""), policy);
         assertTrue(policy.contains("10.244.1.5"), "the rule set's pod is in the table: " + policy);
         assertTrue(policy.contains("set pend4"), "the pending guard is in the table: " + policy);
         assertEquals(1.0, metrics.applyCount("full", "ok"), metrics.text());
 
-        Sh.Result nat = Sh.run(List.of("ip", "netns", "exec", netns, "nft", "-f", "-"),
+        Sh.Result nat = Sh.run(List.of("ip", "netns", "exec", netns.name(), "nft", "-f", "-"),
                 NatTable.script(NODE, List.of(Cidr.parse("10.244.0.0/16"))), Map.of(), 30);
         assertTrue(nat.ok(), nat.err());
-        String natListing = Sh.inNetns(netns, "nft", "list", "table", "inet", NatTable.NAME).orThrow().out();
+        String natListing = Sh.inNetns(netns.name(), "nft", "list", "table", "inet", NatTable.NAME).orThrow().out();
         assertTrue(natListing.contains("comment \"" + Limits.label("palisade: pod masquerade for node ", NODE) + "\""),
                 natListing);
     }
